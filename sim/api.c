@@ -1,0 +1,228 @@
+/*
+ * api.c: the exported CUDA runtime functions of libferry_sim.so.
+ *
+ * Every function of common/cuda_api.def is exported here under its CUDA 13.0 name (and its
+ * _ptsz/_ptds twin) as a thin wrapper around sim_<name>, which does the work. The wrapper is
+ * where the runtime's common rules live, once:
+ *   - the simulator's lock is taken for the whole call (sim_enter/sim_leave);
+ *   - a call is a scheduling point: queued work may run (sim_sched_tick);
+ *   - a call that needs a context fails with the device's sticky error once it is lost, and
+ *     with cudaErrorNotPermitted from inside a host function;
+ *   - in a child forked after the parent used the runtime, calls fail with
+ *     cudaErrorInitializationError, as CUDA does;
+ *   - a failing call stores its error in the thread's last-error slot (cudaErrorNotReady
+ *     is not an error there: the real runtime leaves the slot alone).
+ * The library is configured when it is loaded: bad FERRY_SIM_* settings stop the process
+ * before main with a message and exit status 2.
+ */
+#include "sim.h"
+#include "unmodelled.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define SIM_EXPORT __attribute__((visibility("default")))
+
+#define FN_NOCTX 1u
+#define FN_NOSLOT 2u
+
+static __thread struct sim_thread tls = { .device = 0 };
+static __thread bool tls_registered;
+static pthread_key_t exit_key;
+
+static void thread_exit(void *arg)
+{
+	struct sim_thread *t = arg;
+
+	pthread_mutex_lock(&sim.lock);
+	sim_thread_exit_streams(t);
+	pthread_mutex_unlock(&sim.lock);
+}
+
+struct sim_thread *sim_self(void)
+{
+	if (!tls_registered) {
+		tls_registered = true;
+		pthread_setspecific(exit_key, &tls);
+	}
+	return &tls;
+}
+
+/* --- start-up and fork ------------------------------------------------------------------- */
+
+static void atfork_prepare(void)
+{
+	pthread_mutex_lock(&sim.lock);
+}
+
+static void atfork_parent(void)
+{
+	pthread_mutex_unlock(&sim.lock);
+}
+
+static void atfork_child(void)
+{
+	/* Only this thread survives; the lock is ours, so reset it. A child of a process that
+	 * used the runtime cannot use it (as with CUDA); one that never did starts afresh. */
+	pthread_mutex_init(&sim.lock, NULL);
+	pthread_cond_init(&sim.cond, NULL);
+	if (sim.initialized)
+		sim.forked_child = true;
+	sim.progress_started = false;
+	for (int d = 0; d < SIM_MAX_DEVICES; d++)
+		sim.dev[d].hostfn_started = false;
+}
+
+__attribute__((constructor)) static void sim_load(void)
+{
+	char err[512];
+
+	if (!sim_config_load(err, sizeof(err)) || !sim_memory_init(err, sizeof(err))) {
+		fprintf(stderr, "ferry-sim: %s\n", err);
+		fflush(stderr);
+		_exit(2);
+	}
+	sim.rng = sim_cfg.seed;
+	pthread_key_create(&exit_key, thread_exit);
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+}
+
+/* --- the common rules of every call ------------------------------------------------------ */
+
+struct sim_call {
+	bool locked;
+	unsigned flags;
+};
+
+static cudaError_t sim_enter(struct sim_call *c, unsigned flags, bool per_thread)
+{
+	struct sim_thread *t = sim_self();
+	int dev;
+
+	c->flags = flags;
+	c->locked = false;
+	if (t->in_host_fn && !(flags & FN_NOCTX))
+		return cudaErrorNotPermitted;
+	pthread_mutex_lock(&sim.lock);
+	c->locked = true;
+	if (sim.forked_child)
+		return cudaErrorInitializationError;
+	sim.initialized = true;
+	sim.calls++;
+	t->per_thread_default = per_thread;
+	if (flags & FN_NOCTX)
+		return cudaSuccess;
+	if (sim_cfg.devices == 0)
+		return cudaErrorNoDevice;
+	dev = t->device;
+	if (sim.dev[dev].sticky != cudaSuccess)
+		return sim.dev[dev].sticky;
+	if (!t->in_host_fn)
+		sim_sched_tick();
+	return cudaSuccess;
+}
+
+static cudaError_t sim_leave(struct sim_call *c, cudaError_t err)
+{
+	if (c->locked)
+		pthread_mutex_unlock(&sim.lock);
+	if (err != cudaSuccess && err != cudaErrorNotReady && !(c->flags & FN_NOSLOT))
+		sim_set_last_error(err);
+	return err;
+}
+
+/* --- the exported table ----------------------------------------------------------------- */
+
+#define SIM_TWIN_NONE(name, params, args, flags)
+#define SIM_TWIN_PTSZ(name, params, args, flags)                \
+	SIM_EXPORT cudaError_t name##_ptsz params;              \
+	SIM_EXPORT cudaError_t name##_ptsz params               \
+	{                                                       \
+		struct sim_call c_;                             \
+		cudaError_t err_ = sim_enter(&c_, flags, true); \
+		if (err_ == cudaSuccess)                        \
+			err_ = sim_##name args;                 \
+		return sim_leave(&c_, err_);                    \
+	}
+#define SIM_TWIN_PTDS(name, params, args, flags)                \
+	SIM_EXPORT cudaError_t name##_ptds params;              \
+	SIM_EXPORT cudaError_t name##_ptds params               \
+	{                                                       \
+		struct sim_call c_;                             \
+		cudaError_t err_ = sim_enter(&c_, flags, true); \
+		if (err_ == cudaSuccess)                        \
+			err_ = sim_##name args;                 \
+		return sim_leave(&c_, err_);                    \
+	}
+
+#define FERRY_CUDA_FN(name, params, args, family, devices, size, twin, flags) \
+	SIM_EXPORT cudaError_t name params                                     \
+	{                                                                      \
+		struct sim_call c_;                                            \
+		cudaError_t err_ = sim_enter(&c_, flags, false);               \
+		if (err_ == cudaSuccess)                                       \
+			err_ = sim_##name args;                                \
+		return sim_leave(&c_, err_);                                   \
+	}                                                                      \
+	SIM_TWIN_##twin(name, params, args, flags)
+#include "cuda_api.def"
+#undef FERRY_CUDA_FN
+
+/* --- errors and versions ------------------------------------------------------------------ */
+
+cudaError_t sim_cudaGetLastError(void)
+{
+	return sim_get_last_error(true);
+}
+
+cudaError_t sim_cudaPeekAtLastError(void)
+{
+	return sim_get_last_error(false);
+}
+
+cudaError_t sim_cudaRuntimeGetVersion(int *runtimeVersion)
+{
+	if (!runtimeVersion)
+		return cudaErrorInvalidValue;
+	*runtimeVersion = SIM_RUNTIME_VERSION;
+	return cudaSuccess;
+}
+
+cudaError_t sim_cudaDriverGetVersion(int *driverVersion)
+{
+	if (!driverVersion)
+		return cudaErrorInvalidValue;
+	*driverVersion = SIM_DRIVER_VERSION;
+	return cudaSuccess;
+}
+
+SIM_EXPORT const char *cudaGetErrorName(cudaError_t error)
+{
+	return sim_error_name(error);
+}
+
+SIM_EXPORT const char *cudaGetErrorString(cudaError_t error)
+{
+	return sim_error_string(error);
+}
+
+/* --- what the simulator does not model ------------------------------------------------------ */
+
+_Static_assert(cudaErrorNotSupported == 801, "unmodelled.c answers 801");
+
+void sim_note_unmodelled(const char *name, int *said)
+{
+	if (!__atomic_exchange_n(said, 1, __ATOMIC_RELAXED))
+		fprintf(stderr,
+			"ferry-sim: %s is not modelled by the simulator: it answers "
+			"cudaErrorNotSupported\n",
+			name);
+}
+
+int sim_unmodelled(const char *name, int *said)
+{
+	sim_note_unmodelled(name, said);
+	sim_set_last_error(cudaErrorNotSupported);
+	return cudaErrorNotSupported;
+}
