@@ -6,8 +6,12 @@
  * where the runtime's common rules live, once:
  *   - the simulator's lock is taken for the whole call (sim_enter/sim_leave);
  *   - a call is a scheduling point: queued work may run (sim_sched_tick);
- *   - a call that needs a context fails with the device's sticky error once it is lost, and
- *     with cudaErrorNotPermitted from inside a host function;
+ *   - once a sticky error has lost the process's contexts (sim.lost), a call that needs a
+ *     context fails with it, or with cudaErrorDevicesUnavailable on a device that had no
+ *     context yet (what a real H200 answered after an illegal address: tools/probe/
+ *     kernel_probe.cu; cudaDeviceReset does not bring a device back);
+ *   - from inside a host function, a call not marked FN_CALLBACK answers
+ *     cudaErrorNotPermitted;
  *   - in a child forked after the parent used the runtime, calls fail with
  *     cudaErrorInitializationError, as CUDA does;
  *   - a failing call stores its error in the thread's last-error slot (cudaErrorNotReady
@@ -26,6 +30,7 @@
 
 #define FN_NOCTX 1u
 #define FN_NOSLOT 2u
+#define FN_CALLBACK 4u
 
 static __thread struct sim_thread tls = { .device = 0 };
 static __thread bool tls_registered;
@@ -102,7 +107,7 @@ static cudaError_t sim_enter(struct sim_call *c, unsigned flags, bool per_thread
 
 	c->flags = flags;
 	c->locked = false;
-	if (t->in_host_fn && !(flags & FN_NOCTX))
+	if (t->in_host_fn && !(flags & FN_CALLBACK))
 		return cudaErrorNotPermitted;
 	pthread_mutex_lock(&sim.lock);
 	c->locked = true;
@@ -116,8 +121,9 @@ static cudaError_t sim_enter(struct sim_call *c, unsigned flags, bool per_thread
 	if (sim_cfg.devices == 0)
 		return cudaErrorNoDevice;
 	dev = t->device;
-	if (sim.dev[dev].sticky != cudaSuccess)
-		return sim.dev[dev].sticky;
+	if (sim.lost != cudaSuccess)
+		return sim.dev[dev].ctx ? sim.lost : cudaErrorDevicesUnavailable;
+	sim.dev[dev].ctx = true;
 	if (!t->in_host_fn)
 		sim_sched_tick();
 	return cudaSuccess;

@@ -24,7 +24,7 @@ static const char *const known_vars[] = {
 };
 
 #define DEFAULT_MEM (80ULL << 30)
-#define MIN_MEM (1ULL << 20)
+#define MIN_MEM (2ULL << 20)
 #define MAX_MEM (1ULL << 40)
 
 static bool check_unknown(char *err, size_t errlen)
@@ -85,7 +85,7 @@ bool sim_config_load(char *err, size_t errlen)
 	if (v) {
 		if (!ferry__parse_size(v, &n) || n < MIN_MEM || n > MAX_MEM) {
 			snprintf(err, errlen,
-				 "FERRY_SIM_MEM='%s' is not a memory size per device from 1M to 1T "
+				 "FERRY_SIM_MEM='%s' is not a memory size per device from 2M to 1T "
 				 "(bytes, or with a suffix K, M, G, T)",
 				 v);
 			return false;

@@ -108,7 +108,7 @@ static char *snapshot(struct sim_xfer *x)
 
 static bool stream_failed(struct sim_stream *s, cudaError_t *err)
 {
-	*err = sim.dev[s->device].sticky;
+	*err = sim.lost;
 	if (*err == cudaSuccess)
 		*err = sim_stream_take_error(s);
 	return *err != cudaSuccess;
@@ -143,17 +143,41 @@ static cudaError_t submit_copy(struct sim_stream *s, struct sim_xfer x, const st
 	seq = sim_enqueue(s, op);
 	if (wait) {
 		sim_wait_dep(s, seq);
+		/* A real runtime finishes a copy into pageable memory on the thread that runs host
+		 * functions: it waits for a host function of the device running on any stream. */
+		if (pageable_dst)
+			sim_wait_hostfn_idle(s->device);
 		if (stream_failed(s, &err))
 			return err;
 	}
 	return cudaSuccess;
 }
 
-static struct sim_stream *stream_for(cudaStream_t h, bool sync_api, cudaError_t *err)
+/*
+ * The stream a call runs on: the named one; for the synchronous API, the default stream of
+ * the current device if the call touches its memory, else of the device whose memory it
+ * touches (a real runtime made a copy of device 1's memory, issued with device 0 current,
+ * wait for device 1's streams; tools/probe/cuda_probe.c, case legacy).
+ */
+static struct sim_stream *stream_for(cudaStream_t h, bool sync_api, const struct endpoint *d,
+				     const struct endpoint *s, cudaError_t *err)
 {
-	if (sync_api)
-		return sim_default_stream(sim_current_device());
-	return sim_stream_resolve(h, err);
+	int dev = sim_current_device();
+	bool d_dev = d->c.kind == SIM_MEM_DEVICE, s_dev = s->c.kind == SIM_MEM_DEVICE;
+	struct sim_stream *st;
+
+	if (!sync_api)
+		return sim_stream_resolve(h, err);
+	if (!(d_dev && d->c.device == dev) && !(s_dev && s->c.device == dev)) {
+		if (d_dev)
+			dev = d->c.device;
+		else if (s_dev)
+			dev = s->c.device;
+	}
+	st = sim_default_stream(dev);
+	if (!st)
+		*err = cudaErrorMemoryAllocation;
+	return st;
 }
 
 /* --- 1-D and 2-D ------------------------------------------------------------------------- */
@@ -167,12 +191,18 @@ static cudaError_t memcpy2d(void *dst, size_t dpitch, const void *src, size_t sp
 	struct sim_xfer x;
 	cudaError_t err = cudaSuccess;
 
-	if (!kind_valid(kind))
-		return cudaErrorInvalidMemcpyDirection;
-	if (dpitch < width || spitch < width)
-		return cudaErrorInvalidPitchValue;
 	if (width == 0 || height == 0)
 		return cudaSuccess;
+	if (!kind_valid(kind))
+		return cudaErrorInvalidMemcpyDirection;
+	if (height == 1) {
+		/* One row: no pitch is needed (0 will do), but a short one is refused. */
+		if ((dpitch && dpitch < width) || (spitch && spitch < width))
+			return cudaErrorInvalidValue;
+		dpitch = spitch = width;
+	} else if (dpitch < width || spitch < width) {
+		return cudaErrorInvalidPitchValue;
+	}
 	if (!dst || !src)
 		return cudaErrorInvalidValue;
 	d.p = dst;
@@ -183,7 +213,7 @@ static cudaError_t memcpy2d(void *dst, size_t dpitch, const void *src, size_t sp
 	if ((err = endpoint_resolve(&d)) || (err = endpoint_resolve(&s)) ||
 	    (err = kind_fits(kind, &d, &s)))
 		return err;
-	st = stream_for(h, sync_api, &err);
+	st = stream_for(h, sync_api, &d, &s, &err);
 	if (!st)
 		return err;
 	memset(&x, 0, sizeof(x));
@@ -192,8 +222,8 @@ static cudaError_t memcpy2d(void *dst, size_t dpitch, const void *src, size_t sp
 	x.width = width;
 	x.height = height;
 	x.depth = 1;
-	x.dpitch = height > 1 ? dpitch : width;
-	x.spitch = height > 1 ? spitch : width;
+	x.dpitch = dpitch;
+	x.spitch = spitch;
 	return submit_copy(st, x, &d, &s, sync_api);
 }
 
@@ -236,8 +266,15 @@ static cudaError_t side3d(const struct cudaPitchedPtr *pp, const struct cudaPos 
 		return cudaErrorInvalidPitchValue;
 	if (pos->x > pp->pitch - e->width)
 		return cudaErrorInvalidValue;
-	if (e->depth > 1 && (ysize < e->height || pos->y > ysize - e->height))
+	if (e->depth > 1) {
+		/* Slices need whole planes: a plane shorter than the extent is a bad pitch. */
+		if (ysize < e->height)
+			return cudaErrorInvalidPitchValue;
+		if (pos->y > ysize - e->height)
+			return cudaErrorInvalidValue;
+	} else if (ysize != 0 && (ysize < e->height || pos->y > ysize - e->height)) {
 		return cudaErrorInvalidValue;
+	}
 	*pitch = pp->pitch;
 	if (__builtin_mul_overflow(pp->pitch, ysize, slice))
 		return cudaErrorInvalidValue;
@@ -268,7 +305,7 @@ static cudaError_t memcpy3d(const struct cudaPitchedPtr *dptr, const struct cuda
 	    (err = side3d(sptr, spos, e, &s, &x.spitch, &x.sslice)) ||
 	    (err = kind_fits(kind, &d, &s)))
 		return err;
-	st = stream_for(h, sync_api, &err);
+	st = stream_for(h, sync_api, &d, &s, &err);
 	if (!st)
 		return err;
 	x.dst = (char *)d.p;
@@ -430,7 +467,7 @@ static cudaError_t peer3d(const struct cudaMemcpy3DPeerParms *p, cudaStream_t h,
 	x.depth = p->extent.depth;
 	if (sync_api && d.c.kind == SIM_MEM_DEVICE && s.c.kind == SIM_MEM_DEVICE)
 		return submit_peer_sync(x, &d, &s, p->dstDevice, p->srcDevice);
-	st = stream_for(h, sync_api, &err);
+	st = stream_for(h, sync_api, &d, &s, &err);
 	if (!st)
 		return err;
 	return submit_copy(st, x, &d, &s, sync_api);
@@ -461,7 +498,9 @@ static cudaError_t memset3d(void *ptr, size_t pitch, size_t slice, int value, si
 		return cudaSuccess;
 	if (!ptr)
 		return cudaErrorInvalidValue;
-	if (pitch < width)
+	if (height == 1 && depth == 1)
+		pitch = slice = width;	/* one row: the pitch is not used */
+	else if (pitch < width)
 		return cudaErrorInvalidValue;
 	e.p = ptr;
 	if (!extent_of(width, height, depth, pitch, slice, &e.extent))
@@ -470,7 +509,7 @@ static cudaError_t memset3d(void *ptr, size_t pitch, size_t slice, int value, si
 		return err;
 	if (!device_reachable(&e.c))
 		return cudaErrorInvalidValue;
-	st = stream_for(h, sync_api, &err);
+	st = stream_for(h, sync_api, &e, &e, &err);
 	if (!st)
 		return err;
 	/* Device memory is set by its own device: not from another device's stream. */

@@ -49,7 +49,9 @@ static bool device_attr(int dev, int attr, int *value)
 {
 	if (!model_attr(attr, value))
 		return false;
-	if (attr == cudaDevAttrPciDeviceId)
+	/* The real GPUs of one machine differ here: device i is one PCI slot further, and its
+	 * own board (measured: device 1 answered 7 and 1 where device 0 answered 6 and 0). */
+	if (attr == cudaDevAttrPciDeviceId || attr == cudaDevAttrMultiGpuBoardGroupID)
 		*value += dev;
 	return true;
 }
@@ -74,6 +76,11 @@ cudaError_t sim_cudaSetDevice(int device)
 {
 	if (!sim_valid_device(device))
 		return sim_cfg.devices ? cudaErrorInvalidDevice : cudaErrorNoDevice;
+	/* Since CUDA 12, cudaSetDevice creates the device's primary context: impossible once
+	 * the process has lost its contexts. */
+	if (sim.lost != cudaSuccess && !sim.dev[device].ctx)
+		return cudaErrorDevicesUnavailable;
+	sim.dev[device].ctx = true;
 	sim_self()->device = device;
 	return cudaSuccess;
 }
@@ -327,7 +334,7 @@ cudaError_t sim_cudaDeviceSynchronize(void)
 	int dev = sim_current_device();
 
 	sim_wait_device(dev);
-	return sim.dev[dev].sticky;
+	return sim.lost;
 }
 
 /* --- peer access ------------------------------------------------------------------------ */
@@ -420,7 +427,8 @@ cudaError_t sim_cudaDeviceGetP2PAttribute(int *value, enum cudaDeviceP2PAttr att
 /*
  * cudaDeviceReset: the current device's context goes, with everything in it: queued work is
  * finished first, then its streams, events, device memory, pinned memory and registrations,
- * peer mappings (both ways), flags, limits and a sticky error. Other devices keep theirs.
+ * peer mappings (both ways), flags and limits. Other devices keep theirs. A lost process
+ * stays lost: the next call on the device finds no context (cudaErrorDevicesUnavailable).
  */
 cudaError_t sim_cudaDeviceReset(void)
 {
@@ -440,7 +448,7 @@ cudaError_t sim_cudaDeviceReset(void)
 		d->has_barrier = false;
 		sim_dep_unref(d->barrier.s);
 	}
-	d->sticky = cudaSuccess;
+	d->ctx = false;
 	d->flags = 0;
 	memset(d->limits_set, 0, sizeof(d->limits_set));
 	return cudaSuccess;

@@ -3,9 +3,9 @@
  *
  * As on the real runtime, the slot is per host thread: every failing call stores its error
  * there, cudaGetLastError returns and clears it, cudaPeekAtLastError only returns it. A
- * sticky error (a lost context, sim_device.sticky) goes through the slot like any other
- * when a call returns it; it stays only in the device, whose every later call that needs
- * the context answers it (as seen on a real runtime: tools/probe/sticky_probe.cu).
+ * sticky error (lost contexts, sim.lost) goes through the slot like any other when a call
+ * returns it: cudaGetLastError clears it like any other (as seen on a real runtime:
+ * tools/probe/kernel_probe.cu); every later call that needs a context answers it again.
  */
 #include "sim.h"
 

@@ -176,8 +176,8 @@ cudaError_t sim_cudaEventSynchronize(cudaEvent_t event)
 		sim_dep_ref(rec.s);
 		sim_wait_dep(rec.s, rec.seq);
 		sim_dep_unref(rec.s);
-		if (sim.dev[rec.s->device].sticky)
-			return sim.dev[rec.s->device].sticky;
+		if (sim.lost)
+			return sim.lost;
 	}
 	return cudaSuccess;
 }
@@ -208,13 +208,13 @@ cudaError_t sim_cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsi
 	struct sim_op *op;
 	cudaError_t err = cudaSuccess;
 
+	if (flags & ~(unsigned)cudaEventWaitExternal)
+		return cudaErrorInvalidValue;
 	s = sim_stream_resolve(stream, &err);
 	if (!s)
 		return err;
 	if (!ev)
 		return cudaErrorInvalidResourceHandle;
-	if (flags & ~(unsigned)cudaEventWaitExternal)
-		return cudaErrorInvalidValue;
 	if (!ev->recorded || sim_dep_done(&ev->rec))
 		return cudaSuccess;
 	op = sim_op_new(SIM_OP_WAIT);

@@ -19,8 +19,10 @@ extern "C" {
  * when it runs: it does nothing, and
  *   - if sticky is 0, err is reported by the next cudaStreamSynchronize / cudaStreamQuery of
  *     that stream (and by a synchronous call that waits for it);
- *   - if sticky is 1, the stream's device loses its context: from then on every call on that
- *     device that needs the context answers err, until cudaDeviceReset.
+ *   - if sticky is 1, the process loses its contexts, as a real H200 did after an illegal
+ *     address (tools/probe/kernel_probe.cu): from then on every call that needs a context
+ *     answers err on a device that had one, cudaErrorDevicesUnavailable on one that had
+ *     not (cudaSetDevice to it too), and cudaDeviceReset does not bring a device back.
  * stream may be 0, cudaStreamLegacy or cudaStreamPerThread (the current device's).
  * Returns cudaSuccess, or cudaErrorInvalidResourceHandle / cudaErrorInvalidValue.
  */

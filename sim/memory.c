@@ -587,7 +587,10 @@ cudaError_t sim_cudaFreeHost(void *ptr)
 
 cudaError_t sim_cudaHostRegister(void *ptr, size_t size, unsigned int flags)
 {
-	if (!ptr || size == 0 || (flags & ~(unsigned)HOST_REGISTER_FLAGS))
+	/* cudaHostRegisterIoMemory is for device memory mapped into the host (a PCI BAR); on
+	 * ordinary memory the real runtime refuses it. */
+	if (!ptr || size == 0 || (flags & ~(unsigned)HOST_REGISTER_FLAGS) ||
+	    (flags & cudaHostRegisterIoMemory))
 		return cudaErrorInvalidValue;
 	return sim_host_register(ptr, size, flags | cudaHostRegisterMapped);
 }

@@ -3,7 +3,7 @@
  *
  * Divisions (one source file each):
  *   config.c     FERRY_SIM_* variables, checked before main runs
- *   errors.c     the last-error slot, sticky errors, error names and messages
+ *   errors.c     the last-error slot, error names and messages
  *   device.c     devices, properties, attributes, limits, peer access
  *   memory.c     device heaps (reserved address space), pinned and registered host memory,
  *                pointer classification and attributes
@@ -247,7 +247,7 @@ struct sim_device {
 	struct sim_stream *streams;	/* every stream of this device, legacy included */
 	bool peer_enabled[SIM_MAX_DEVICES];	/* this device can access [peer] */
 	int peer_count;
-	cudaError_t sticky;	/* the context is lost: every call on it fails with this */
+	bool ctx;		/* its primary context exists (cudaSetDevice or first use) */
 	unsigned flags;		/* cudaSetDeviceFlags */
 	size_t limits[10];	/* cudaDeviceSetLimit, where limits_set */
 	bool limits_set[10];
@@ -256,6 +256,7 @@ struct sim_device {
 	/* host functions of this device's streams run on this thread, in the order started */
 	pthread_t hostfn_thread;
 	bool hostfn_started;
+	bool hostfn_running;
 	struct sim_op *hostfn_queue, *hostfn_tail;
 };
 
@@ -263,6 +264,7 @@ struct sim_state {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;		/* an operation completed, or work was queued */
 	bool initialized;		/* any call made: a forked child cannot use it */
+	cudaError_t lost;		/* a sticky error: the process's contexts are lost */
 	bool forked_child;
 	struct sim_device dev[SIM_MAX_DEVICES];
 	struct sim_stream *active;	/* streams with queued work */
@@ -310,6 +312,9 @@ void sim_dep_unref(struct sim_stream *s);
 /* Blocks (running queued work, or waiting for host functions) until d is done. */
 void sim_wait_dep(struct sim_stream *s, uint64_t seq);
 void sim_wait_stream(struct sim_stream *s);
+bool sim_stream_idle(const struct sim_stream *s);
+/* Blocks until no host function of dev runs or waits to run. */
+void sim_wait_hostfn_idle(int dev);
 void sim_wait_device(int dev);
 void sim_wait_all(void);
 /* One scheduling point: runs what the scheduler picks among ready operations. */

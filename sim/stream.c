@@ -414,7 +414,7 @@ static void run_head(struct sim_stream *s)
 
 	if (op->fail != cudaSuccess) {
 		if (op->fail_sticky)
-			sim.dev[s->device].sticky = op->fail;
+			sim.lost = op->fail;
 		else
 			s->pending_err = op->fail;
 		if (op->kind == SIM_OP_RECORD)	/* the event must still let go of it */
@@ -461,12 +461,14 @@ static void *hostfn_main(void *arg)
 		if (!d->hostfn_queue)
 			d->hostfn_tail = NULL;
 		s = op->stream;
+		d->hostfn_running = true;
 		pthread_mutex_unlock(&sim.lock);
 		if (op->u.host.cb)
 			op->u.host.cb(op->u.host.handle, cudaSuccess, op->u.host.data);
 		else
 			op->u.host.fn(op->u.host.data);
 		pthread_mutex_lock(&sim.lock);
+		d->hostfn_running = false;
 		s->busy = false;
 		op_complete(s);
 	}
@@ -575,9 +577,53 @@ void sim_wait_dep(struct sim_stream *s, uint64_t seq)
 	sim_dep_unref(s);
 }
 
+void sim_wait_hostfn_idle(int dev)
+{
+	struct sim_device *d = &sim.dev[dev];
+
+	while (d->hostfn_running || d->hostfn_queue)
+		pthread_cond_wait(&sim.cond, &sim.lock);
+}
+
+/* Waiting for (or querying) the legacy stream also takes in the blocking streams of its
+ * device, as if an operation were queued on it (a real runtime's cudaStreamQuery(0)
+ * answers cudaErrorNotReady while a blocking stream is busy). */
+static bool legacy_pending(const struct sim_stream *s)
+{
+	if (s->type != SIM_STREAM_LEGACY)
+		return false;
+	for (struct sim_stream *t = sim.dev[s->device].streams; t; t = t->dev_next)
+		if (t != s && stream_blocking(t) && t->enq_seq > t->done_seq)
+			return true;
+	return false;
+}
+
+bool sim_stream_idle(const struct sim_stream *s)
+{
+	return s->done_seq >= s->enq_seq && !legacy_pending(s);
+}
+
 void sim_wait_stream(struct sim_stream *s)
 {
+	struct sim_dep pending[64];
+	size_t n;
+
 	sim_wait_dep(s, s->enq_seq);
+	while (legacy_pending(s)) {
+		n = 0;
+		for (struct sim_stream *t = sim.dev[s->device].streams; t && n < 64; t = t->dev_next) {
+			if (t != s && stream_blocking(t) && t->enq_seq > t->done_seq) {
+				pending[n].s = t;
+				pending[n].seq = t->enq_seq;
+				sim_dep_ref(t);
+				n++;
+			}
+		}
+		for (size_t i = 0; i < n; i++) {
+			sim_wait_dep(pending[i].s, pending[i].seq);
+			sim_dep_unref(pending[i].s);
+		}
+	}
 }
 
 void sim_wait_device(int dev)
@@ -733,7 +779,7 @@ cudaError_t sim_cudaStreamDestroy(cudaStream_t stream)
 
 static cudaError_t stream_error(struct sim_stream *s)
 {
-	cudaError_t err = sim.dev[s->device].sticky;
+	cudaError_t err = sim.lost;
 
 	return err != cudaSuccess ? err : sim_stream_take_error(s);
 }
@@ -756,7 +802,7 @@ cudaError_t sim_cudaStreamQuery(cudaStream_t stream)
 
 	if (!s)
 		return err;
-	if (s->done_seq < s->enq_seq)
+	if (!sim_stream_idle(s))
 		return cudaErrorNotReady;
 	return stream_error(s);
 }

@@ -28,7 +28,7 @@ static void *dev_patterned(const char *file, int line, const char *test, int dev
 #define DEV_PATTERNED(dev, n, seed, want) \
 	dev_patterned(__FILE__, __LINE__, __func__, (dev), (n), (seed), (want))
 
-/* ---- 1-D ---------------------------------------------------------------------------------- */
+/* ---- 1-D ------------------------------------------------------------------------------------- */
 
 static void test_copy_host_to_host(void **state)
 {
@@ -142,6 +142,8 @@ static void test_copy_zero_count(void **state)
 	CHECK_RC(cudaMemcpy(h, d, 0, cudaMemcpyDeviceToHost), cudaSuccess);
 	CHECK_RC(cudaMemcpy(d, d + 8, 0, cudaMemcpyDeviceToDevice), cudaSuccess);
 	CHECK_RC(cudaMemcpyAsync(d, h, 0, cudaMemcpyDefault, s), cudaSuccess);
+	CHECK_RC(cudaMemcpyPeer(d, 0, d + 8, 0, 0), cudaSuccess);
+	CHECK_RC(cudaMemcpyPeerAsync(d, 0, d + 8, 0, 0, s), cudaSuccess);
 	CHECK_RC(cudaStreamSynchronize(s), cudaSuccess);
 	CHECK_FILL(h, 0x3c, N);
 	READ_BACK(got, d, N);
@@ -150,7 +152,7 @@ static void test_copy_zero_count(void **state)
 	CONF_DONE();
 }
 
-/* ---- async copies on each kind of stream handle --------------------------------------------- */
+/* ---- async copies on each kind of stream handle ---------------------------------------------- */
 
 static void async_roundtrip(const char *file, int line, const char *test, cudaStream_t s,
 			    unsigned seed)
@@ -245,7 +247,7 @@ static void test_copy_async_stream_order(void **state)
 	CONF_DONE();
 }
 
-/* ---- 2-D ---------------------------------------------------------------------------------- */
+/* ---- 2-D ------------------------------------------------------------------------------------- */
 
 #define W 100
 #define H 7
@@ -389,7 +391,7 @@ static void test_copy_2d_invalid_kind(void **state)
 	CONF_DONE();
 }
 
-/* ---- 3-D ---------------------------------------------------------------------------------- */
+/* ---- 3-D ------------------------------------------------------------------------------------- */
 
 #define XW 40 /* bytes per row copied */
 #define YH 5
@@ -484,7 +486,8 @@ static void test_copy_3d_device_to_device_default(void **state)
 
 static void test_copy_3d_async(void **state)
 {
-	unsigned char *src = PINNED_ALLOC(HSP * HSY * ZD, 0), *dst = PINNED_ALLOC(HDP * HDY * ZD, 0);
+	unsigned char *src = PINNED_ALLOC(HSP * HSY * ZD, 0);
+	unsigned char *dst = PINNED_ALLOC(HDP * HDY * ZD, 0);
 	unsigned char *d = DEV_ALLOC(0, HSP * HSY * ZD), want[HDP * HDY * ZD];
 	cudaStream_t s = STREAM_NEW(0, 0);
 	struct cudaMemcpy3DParms p;
@@ -526,31 +529,31 @@ static void test_copy_3d_invalid_params(void **state)
 	p.srcPtr = conf_pitched(src, HSP, XW, HSY);
 	p.extent = conf_extent(XW, YH, ZD);
 	p.kind = cudaMemcpyHostToDevice;
-	CHECK_RC(cudaMemcpy3D(&p), cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+	CHECK_RC(cudaMemcpy3D(&p), cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	/* No source. */
 	memset(&p, 0, sizeof(p));
 	p.dstPtr = conf_pitched(d, HDP, XW, HDY);
 	p.extent = conf_extent(XW, YH, ZD);
 	p.kind = cudaMemcpyHostToDevice;
-	CHECK_RC(cudaMemcpy3D(&p), cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+	CHECK_RC(cudaMemcpy3D(&p), cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	/* A row wider than the source pitch. */
 	memset(&p, 0, sizeof(p));
 	p.srcPtr = conf_pitched(src, XW - 1, XW, HSY);
 	p.dstPtr = conf_pitched(d, HDP, XW, HDY);
 	p.extent = conf_extent(XW, YH, ZD);
 	p.kind = cudaMemcpyHostToDevice;
-	CHECK_RC(cudaMemcpy3D(&p), cudaErrorInvalidPitchValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidPitchValue); /* unverified */
+	CHECK_RC(cudaMemcpy3D(&p), cudaErrorInvalidPitchValue);
+	CHECK_LAST(cudaErrorInvalidPitchValue);
 	/* A kind that does not exist. */
 	memset(&p, 0, sizeof(p));
 	p.srcPtr = conf_pitched(src, HSP, XW, HSY);
 	p.dstPtr = conf_pitched(d, HDP, XW, HDY);
 	p.extent = conf_extent(XW, YH, ZD);
 	p.kind = (enum cudaMemcpyKind)7;
-	CHECK_RC(cudaMemcpy3D(&p), cudaErrorInvalidMemcpyDirection); /* unverified */
-	CHECK_LAST(cudaErrorInvalidMemcpyDirection); /* unverified */
+	CHECK_RC(cudaMemcpy3D(&p), cudaErrorInvalidMemcpyDirection);
+	CHECK_LAST(cudaErrorInvalidMemcpyDirection);
 	CHECK_RC(cudaMemcpy3D(NULL), cudaErrorInvalidValue);
 	CHECK_LAST(cudaErrorInvalidValue);
 	READ_BACK(got, d, sizeof(got));
@@ -571,16 +574,16 @@ static void test_copy_3d_empty_extent(void **state)
 	p.dstPtr = conf_pitched(d, HDP, XW, HDY);
 	p.extent = conf_extent(XW, YH, 0);
 	p.kind = cudaMemcpyHostToDevice;
-	CHECK_RC(cudaMemcpy3D(&p), cudaSuccess); /* unverified */
+	CHECK_RC(cudaMemcpy3D(&p), cudaSuccess);
 	p.extent = conf_extent(0, YH, ZD);
-	CHECK_RC(cudaMemcpy3D(&p), cudaSuccess); /* unverified */
-	CHECK_LAST(cudaSuccess); /* unverified */
+	CHECK_RC(cudaMemcpy3D(&p), cudaSuccess);
+	CHECK_LAST(cudaSuccess);
 	READ_BACK(got, d, sizeof(got));
 	CHECK_BYTES(got, want, sizeof(got));
 	CONF_DONE();
 }
 
-/* ---- peer copies -------------------------------------------------------------------------- */
+/* ---- peer copies ----------------------------------------------------------------------------- */
 
 static void test_copy_peer_same_device(void **state)
 {
@@ -656,8 +659,10 @@ static void test_copy_peer_async(void **state)
 	CHECK_RC(cudaMemcpyAsync(out, b, N, cudaMemcpyDeviceToHost, s1), cudaSuccess);
 	CHECK_RC(cudaStreamSynchronize(s1), cudaSuccess);
 	CHECK_BYTES(out, want, N);
-	/* On a stream of the destination device. */
+	/* On a stream of the destination device (cleared first with device 1 current). */
+	CHECK_RC(cudaSetDevice(1), cudaSuccess);
 	CHECK_RC(cudaMemset(b, 0, N), cudaSuccess);
+	CHECK_RC(cudaSetDevice(0), cudaSuccess);
 	CHECK_RC(cudaMemcpyPeerAsync(b, 1, a, 0, N, s1), cudaSuccess);
 	CHECK_RC(cudaMemcpyAsync(out, b, N, cudaMemcpyDeviceToHost, s1), cudaSuccess);
 	CHECK_RC(cudaStreamSynchronize(s1), cudaSuccess);
@@ -695,7 +700,9 @@ static void peer_3d(const char *file, int line, const char *test, bool async, un
 	struct cudaMemcpy3DPeerParms p;
 	cudaStream_t st = conf_stream_new(file, line, test, 1, 0);
 
+	cudaSetDevice(1);
 	conf_check_rc(file, line, "cudaMemset", cudaMemset(d, 0x66, sizeof(got)), cudaSuccess);
+	cudaSetDevice(0);
 	memset(&p, 0, sizeof(p));
 	p.srcPtr = conf_pitched(s, HSP, HSP, HSY);
 	p.srcPos = spos;
@@ -748,8 +755,8 @@ static void test_copy_3d_peer_invalid_device(void **state)
 	p.dstPtr = conf_pitched(b, 256, 256, 4);
 	p.dstDevice = conf_device_count();
 	p.extent = conf_extent(256, 4, 2);
-	CHECK_RC(cudaMemcpy3DPeer(&p), cudaErrorInvalidDevice); /* unverified */
-	CHECK_LAST(cudaErrorInvalidDevice); /* unverified */
+	CHECK_RC(cudaMemcpy3DPeer(&p), cudaErrorInvalidDevice);
+	CHECK_LAST(cudaErrorInvalidDevice);
 	CONF_DONE();
 }
 
@@ -786,9 +793,9 @@ static void test_copy_device_kind_between_devices(void **state)
 	CONF_NEED_DEVICES(2);
 	a = DEV_PATTERNED(0, N, 42, want);
 	b = DEV_ALLOC(1, N);
-	CHECK_RC(cudaMemcpy(b, a, N, cudaMemcpyDeviceToDevice), cudaSuccess); /* unverified */
+	CHECK_RC(cudaMemcpy(b, a, N, cudaMemcpyDeviceToDevice), cudaSuccess);
 	READ_BACK(got, b, N);
-	CHECK_BYTES(got, want, N); /* unverified */
+	CHECK_BYTES(got, want, N);
 	CONF_DONE();
 }
 
@@ -811,9 +818,9 @@ static void test_copy_host_device1_roundtrip(void **state)
 	CONF_DONE();
 }
 
-/* ---- memset ------------------------------------------------------------------------------- */
+/* ---- memset ---------------------------------------------------------------------------------- */
 
-static void test_memset_basic(void **state)
+static void test_copy_memset_basic(void **state)
 {
 	unsigned char want[N], got[N];
 	unsigned char *d = DEV_PATTERNED(0, N, 44, want);
@@ -830,7 +837,7 @@ static void test_memset_basic(void **state)
 	CONF_DONE();
 }
 
-static void test_memset_zero_count(void **state)
+static void test_copy_memset_zero_count(void **state)
 {
 	unsigned char want[N], got[N];
 	unsigned char *d = DEV_PATTERNED(0, N, 45, want);
@@ -846,7 +853,7 @@ static void test_memset_zero_count(void **state)
 	CONF_DONE();
 }
 
-static void test_memset_async(void **state)
+static void test_copy_memset_async(void **state)
 {
 	unsigned char want[N];
 	unsigned char *d = DEV_PATTERNED(0, N, 46, want), *out = PINNED_ALLOC(N, 0);
@@ -862,7 +869,7 @@ static void test_memset_async(void **state)
 	CONF_DONE();
 }
 
-static void test_memset_2d_gaps(void **state)
+static void test_copy_memset_2d_gaps(void **state)
 {
 	unsigned char want[DP * H], got[DP * H];
 	unsigned char *d = DEV_PATTERNED(0, DP * H, 47, want);
@@ -876,7 +883,7 @@ static void test_memset_2d_gaps(void **state)
 	CONF_DONE();
 }
 
-static void test_memset_2d_async(void **state)
+static void test_copy_memset_2d_async(void **state)
 {
 	unsigned char want[DP * H];
 	unsigned char *d = DEV_PATTERNED(0, DP * H, 48, want), *out = PINNED_ALLOC(DP * H, 0);
@@ -891,20 +898,20 @@ static void test_memset_2d_async(void **state)
 	CONF_DONE();
 }
 
-static void test_memset_2d_pitch_too_small(void **state)
+static void test_copy_memset_2d_pitch_too_small(void **state)
 {
 	unsigned char want[DP * H], got[DP * H];
 	unsigned char *d = DEV_PATTERNED(0, DP * H, 49, want);
 
 	(void)state;
-	CHECK_RC(cudaMemset2D(d, W - 1, 0x42, W, H), cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+	CHECK_RC(cudaMemset2D(d, W - 1, 0x42, W, H), cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	READ_BACK(got, d, sizeof(got));
 	CHECK_BYTES(got, want, sizeof(got));
 	CONF_DONE();
 }
 
-static void test_memset_3d(void **state)
+static void test_copy_memset_3d(void **state)
 {
 	unsigned char want[HDP * HDY * ZD], got[HDP * HDY * ZD];
 	unsigned char *d = DEV_PATTERNED(0, sizeof(got), 50, want);
@@ -919,7 +926,7 @@ static void test_memset_3d(void **state)
 	CONF_DONE();
 }
 
-static void test_memset_3d_async(void **state)
+static void test_copy_memset_3d_async(void **state)
 {
 	unsigned char want[HDP * HDY * ZD];
 	unsigned char *d = DEV_PATTERNED(0, sizeof(want), 51, want);
@@ -937,15 +944,33 @@ static void test_memset_3d_async(void **state)
 	CONF_DONE();
 }
 
-static void test_memset_device1(void **state)
+static void test_copy_memset_other_device_memory(void **state)
 {
-	unsigned char got[N];
+	unsigned char want[N], got[N];
 	unsigned char *d;
+	cudaStream_t s1;
 
 	(void)state;
 	CONF_NEED_DEVICES(2);
-	d = DEV_ALLOC(1, N);
-	/* Device 0 is current; the memory is device 1's. */
+	d = DEV_PATTERNED(1, N, 52, want);
+	s1 = STREAM_NEW(1, 0);
+	/*
+	 * Unlike a copy, a memset runs on the current device: device 0 cannot reach device 1's
+	 * memory without peer access, so it is refused (measured) and nothing is written.
+	 */
+	CHECK_RC(cudaMemset(d, 0x6b, N), cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
+	CHECK_RC(cudaMemsetAsync(d, 0x6b, N, 0), cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
+	READ_BACK(got, d, N);
+	CHECK_BYTES(got, want, N);
+	/* On a stream of device 1 with device 0 current. */
+	CHECK_RC(cudaMemsetAsync(d, 0x6c, N, s1), cudaSuccess);
+	CHECK_RC(cudaStreamSynchronize(s1), cudaSuccess);
+	READ_BACK(got, d, N);
+	CHECK_FILL(got, 0x6c, N);
+	/* With device 1 current. */
+	CHECK_RC(cudaSetDevice(1), cudaSuccess);
 	CHECK_RC(cudaMemset(d, 0x6b, N), cudaSuccess);
 	READ_BACK(got, d, N);
 	CHECK_FILL(got, 0x6b, N);
@@ -992,15 +1017,15 @@ static const struct CMUnitTest tests[] = {
 	CONF_TEST(test_copy_default_between_devices),
 	CONF_TEST(test_copy_device_kind_between_devices),
 	CONF_TEST(test_copy_host_device1_roundtrip),
-	CONF_TEST(test_memset_basic),
-	CONF_TEST(test_memset_zero_count),
-	CONF_TEST(test_memset_async),
-	CONF_TEST(test_memset_2d_gaps),
-	CONF_TEST(test_memset_2d_async),
-	CONF_TEST(test_memset_2d_pitch_too_small),
-	CONF_TEST(test_memset_3d),
-	CONF_TEST(test_memset_3d_async),
-	CONF_TEST(test_memset_device1),
+	CONF_TEST(test_copy_memset_basic),
+	CONF_TEST(test_copy_memset_zero_count),
+	CONF_TEST(test_copy_memset_async),
+	CONF_TEST(test_copy_memset_2d_gaps),
+	CONF_TEST(test_copy_memset_2d_async),
+	CONF_TEST(test_copy_memset_2d_pitch_too_small),
+	CONF_TEST(test_copy_memset_3d),
+	CONF_TEST(test_copy_memset_3d_async),
+	CONF_TEST(test_copy_memset_other_device_memory),
 };
 
 CONF_MAIN("conf_copy", tests)

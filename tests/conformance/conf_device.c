@@ -25,8 +25,8 @@ static void test_device_count_positive(void **state)
 static void test_device_count_null(void **state)
 {
 	(void)state;
-	CHECK_RC(cudaGetDeviceCount(NULL), cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+	CHECK_RC(cudaGetDeviceCount(NULL), cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	CONF_DONE();
 }
 
@@ -66,8 +66,8 @@ static void test_device_set_invalid_ordinal(void **state)
 static void test_device_get_null(void **state)
 {
 	(void)state;
-	CHECK_RC(cudaGetDevice(NULL), cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+	CHECK_RC(cudaGetDevice(NULL), cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	CONF_DONE();
 }
 
@@ -163,8 +163,8 @@ static void test_device_properties_invalid_device(void **state)
 static void test_device_properties_null(void **state)
 {
 	(void)state;
-	CHECK_RC(cudaGetDeviceProperties(NULL, 0), cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+	CHECK_RC(cudaGetDeviceProperties(NULL, 0), cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	CONF_DONE();
 }
 
@@ -239,8 +239,9 @@ static void test_device_attribute_copy_fields(void **state)
 	CHECK_TRUE(attr(cudaDevAttrAsyncEngineCount, 0) >= 1);
 	CHECK_INT(attr(cudaDevAttrCanUseHostPointerForRegisteredMem, 0), 1);
 	CHECK_INT(attr(cudaDevAttrHostRegisterSupported, 0), 1);
-	CHECK_INT(attr(cudaDevAttrConcurrentManagedAccess, 0), 1); /* unverified */
+	CHECK_INT(attr(cudaDevAttrConcurrentManagedAccess, 0), 1);
 	CHECK_INT(attr(cudaDevAttrHostRegisterReadOnlySupported, 0), 1);
+	CHECK_INT(attr(cudaDevAttrMemoryPoolsSupported, 0), 1);
 	CHECK_TRUE(attr(cudaDevAttrMultiProcessorCount, 0) > 0);
 	CHECK_TRUE(attr(cudaDevAttrComputeCapabilityMajor, 0) >= 1);
 	CHECK_TRUE(attr(cudaDevAttrPciBusId, 0) >= 0);
@@ -251,7 +252,7 @@ static void test_device_attribute_copy_fields(void **state)
 static void test_device_attribute_removed_fields(void **state)
 {
 	(void)state;
-	/* Fields 13.0 dropped from cudaDeviceProp still answer as attributes (CUDA_VARIANTS §5). */
+	/* Fields 13.0 dropped from cudaDeviceProp still answer as attributes (CUDA_VARIANTS §5) */
 	CHECK_TRUE(attr(cudaDevAttrClockRate, 0) > 0);
 	CHECK_INT(attr(cudaDevAttrGpuOverlap, 0), 1);
 	CHECK_INT(attr(cudaDevAttrKernelExecTimeout, 0), 0);
@@ -271,11 +272,11 @@ static void test_device_attribute_invalid_attribute(void **state)
 		 cudaErrorInvalidValue);
 	CHECK_LAST(cudaErrorInvalidValue);
 	CHECK_RC(cudaDeviceGetAttribute(&v, (enum cudaDeviceAttr)0, 0),
-		 cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+		 cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	CHECK_RC(cudaDeviceGetAttribute(&v, (enum cudaDeviceAttr)-1, 0),
-		 cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+		 cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	CONF_DONE();
 }
 
@@ -311,7 +312,7 @@ static void test_device_mem_get_info_bounds(void **state)
 	CHECK_TRUE(total > 0);
 	CHECK_TRUE(free_b <= total);
 	CHECK_TRUE(free_b > 0);
-	CHECK_UINT(total, p.totalGlobalMem); /* unverified */
+	CHECK_UINT(total, p.totalGlobalMem);
 	CHECK_LAST(cudaSuccess);
 	CONF_DONE();
 }
@@ -414,7 +415,7 @@ static void test_device_pci_bus_id_format(void **state)
 	CHECK_INT(bus, attr(cudaDevAttrPciBusId, 0));
 	CHECK_INT(device, attr(cudaDevAttrPciDeviceId, 0));
 	CHECK_INT(function, 0);
-	CHECK_INT(strlen(id), 12); /* unverified: "0000:xx:00.0" */
+	CHECK_INT(strlen(id), 12);
 	CONF_DONE();
 }
 
@@ -437,10 +438,10 @@ static void test_device_by_pci_bus_id_unknown(void **state)
 
 	(void)state;
 	/* Well formed, but no such device; then not a bus id at all. */
-	CHECK_RC(cudaDeviceGetByPCIBusId(&d, "0000:ff:1f.7"), cudaErrorInvalidDevice); /* unverified */
-	CHECK_LAST(cudaErrorInvalidDevice); /* unverified */
-	CHECK_RC(cudaDeviceGetByPCIBusId(&d, "not-a-bus-id"), cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+	CHECK_RC(cudaDeviceGetByPCIBusId(&d, "0000:ff:1f.7"), cudaErrorInvalidDevice);
+	CHECK_LAST(cudaErrorInvalidDevice);
+	CHECK_RC(cudaDeviceGetByPCIBusId(&d, "not-a-bus-id"), cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	CHECK_RC(cudaDeviceGetByPCIBusId(NULL, "0000:00:00.0"), cudaErrorInvalidValue);
 	CHECK_LAST(cudaErrorInvalidValue);
 	CONF_DONE();
@@ -454,7 +455,7 @@ static void test_device_stream_priority_range(void **state)
 	CHECK_RC(cudaDeviceGetStreamPriorityRange(&least, &greatest), cudaSuccess);
 	CHECK_INT(least, 0);
 	CHECK_TRUE(greatest < 0);
-	CHECK_INT(greatest, -5); /* unverified: Hopper */
+	CHECK_INT(greatest, -5);
 	/* Either pointer may be NULL. */
 	CHECK_RC(cudaDeviceGetStreamPriorityRange(NULL, &greatest), cudaSuccess);
 	CHECK_RC(cudaDeviceGetStreamPriorityRange(&least, NULL), cudaSuccess);

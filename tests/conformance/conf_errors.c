@@ -73,7 +73,7 @@ static void test_errors_latest_failure_wins(void **state)
 {
 	(void)state;
 	CHECK_RC(cudaSetDevice(-1), cudaErrorInvalidDevice);
-	CHECK_RC(cudaGetDeviceCount(NULL), cudaErrorInvalidValue); /* unverified */
+	CHECK_RC(cudaGetDeviceCount(NULL), cudaErrorInvalidValue);
 	CHECK_LAST(cudaErrorInvalidValue);
 	CHECK_LAST(cudaSuccess);
 	CONF_DONE();
@@ -83,7 +83,7 @@ static void test_errors_failing_call_returns_own_code(void **state)
 {
 	(void)state;
 	/* A failure left in the slot does not change what the next failing call returns. */
-	CHECK_RC(cudaGetDeviceCount(NULL), cudaErrorInvalidValue); /* unverified */
+	CHECK_RC(cudaGetDeviceCount(NULL), cudaErrorInvalidValue);
 	CHECK_RC(cudaSetDevice(-1), cudaErrorInvalidDevice);
 	CHECK_LAST(cudaErrorInvalidDevice);
 	CONF_DONE();
@@ -250,8 +250,8 @@ static void test_errors_new_thread_slot_clean(void **state)
 	CHECK_RC(cudaSetDevice(-1), cudaErrorInvalidDevice);
 	RUN_THREAD(err_thread_starts_clean, &r);
 	CHECK_RC(r.peek, cudaSuccess);
-	CHECK_RC(r.failed, cudaErrorInvalidValue); /* unverified */
-	CHECK_RC(r.first_last, cudaErrorInvalidValue); /* unverified */
+	CHECK_RC(r.failed, cudaErrorInvalidValue);
+	CHECK_RC(r.first_last, cudaErrorInvalidValue);
 	CHECK_LAST(cudaErrorInvalidDevice);
 	CONF_DONE();
 }

@@ -7,7 +7,7 @@
  */
 #include "conformance.h"
 
-/* ---- creation ------------------------------------------------------------------------------- */
+/* ---- creation -------------------------------------------------------------------------------- */
 
 static void test_event_create_default(void **state)
 {
@@ -85,7 +85,7 @@ static void test_event_destroy(void **state)
 	CONF_DONE();
 }
 
-/* ---- record, query, synchronize --------------------------------------------------------------- */
+/* ---- record, query, synchronize -------------------------------------------------------------- */
 
 static void test_event_never_recorded_complete(void **state)
 {
@@ -124,7 +124,7 @@ static void test_event_held_not_ready(void **state)
 	g = GATE_HOLD(s);
 	CHECK_RC(cudaEventRecord(e, s), cudaSuccess);
 	CHECK_RC(cudaEventQuery(e), cudaErrorNotReady);
-	CHECK_LAST(cudaSuccess); /* unverified */
+	CHECK_LAST(cudaSuccess);
 	conf_gate_open(g);
 	CHECK_RC(cudaEventSynchronize(e), cudaSuccess);
 	CHECK_RC(cudaEventQuery(e), cudaSuccess);
@@ -210,11 +210,11 @@ static void test_event_record_other_device_stream(void **state)
 	e = EVENT_NEW(0, 0);
 	s1 = STREAM_NEW(1, 0);
 	/* Event and stream must belong to the same device, whichever is current. */
-	CHECK_RC(cudaEventRecord(e, s1), cudaErrorInvalidResourceHandle); /* unverified */
-	CHECK_LAST(cudaErrorInvalidResourceHandle); /* unverified */
+	CHECK_RC(cudaEventRecord(e, s1), cudaErrorInvalidResourceHandle);
+	CHECK_LAST(cudaErrorInvalidResourceHandle);
 	CHECK_RC(cudaSetDevice(1), cudaSuccess);
-	CHECK_RC(cudaEventRecord(e, s1), cudaErrorInvalidResourceHandle); /* unverified */
-	CHECK_LAST(cudaErrorInvalidResourceHandle); /* unverified */
+	CHECK_RC(cudaEventRecord(e, s1), cudaErrorInvalidResourceHandle);
+	CHECK_LAST(cudaErrorInvalidResourceHandle);
 	/* Nor was it recorded by either refusal. */
 	CHECK_RC(cudaEventQuery(e), cudaSuccess);
 	CONF_DONE();
@@ -229,8 +229,8 @@ static void test_event_record_legacy_other_device(void **state)
 	e = EVENT_NEW(0, 0);
 	/* Stream 0 means the current device's legacy stream: device 1's here. */
 	CHECK_RC(cudaSetDevice(1), cudaSuccess);
-	CHECK_RC(cudaEventRecord(e, 0), cudaErrorInvalidResourceHandle); /* unverified */
-	CHECK_LAST(cudaErrorInvalidResourceHandle); /* unverified */
+	CHECK_RC(cudaEventRecord(e, 0), cudaErrorInvalidResourceHandle);
+	CHECK_LAST(cudaErrorInvalidResourceHandle);
 	CONF_DONE();
 }
 
@@ -256,14 +256,14 @@ static void test_event_query_other_device(void **state)
 static void test_event_null_handle(void **state)
 {
 	(void)state;
-	CHECK_RC(cudaEventQuery(NULL), cudaErrorInvalidResourceHandle); /* unverified */
-	CHECK_LAST(cudaErrorInvalidResourceHandle); /* unverified */
-	CHECK_RC(cudaEventRecord(NULL, 0), cudaErrorInvalidResourceHandle); /* unverified */
-	CHECK_LAST(cudaErrorInvalidResourceHandle); /* unverified */
+	CHECK_RC(cudaEventQuery(NULL), cudaErrorInvalidResourceHandle);
+	CHECK_LAST(cudaErrorInvalidResourceHandle);
+	CHECK_RC(cudaEventRecord(NULL, 0), cudaErrorInvalidResourceHandle);
+	CHECK_LAST(cudaErrorInvalidResourceHandle);
 	CONF_DONE();
 }
 
-/* ---- elapsed time --------------------------------------------------------------------------------- */
+/* ---- elapsed time ---------------------------------------------------------------------------- */
 
 static void test_event_elapsed_time(void **state)
 {
@@ -338,6 +338,26 @@ static void test_event_elapsed_time_pending(void **state)
 	CONF_DONE();
 }
 
+static void test_event_elapsed_time_across_devices(void **state)
+{
+	cudaEvent_t a, b;
+	float ms = -1.0f;
+
+	(void)state;
+	CONF_NEED_DEVICES(2);
+	a = EVENT_NEW(0, 0);
+	b = EVENT_NEW(1, 0);
+	CHECK_RC(cudaEventRecord(a, 0), cudaSuccess);
+	CHECK_RC(cudaSetDevice(1), cudaSuccess);
+	CHECK_RC(cudaEventRecord(b, 0), cudaSuccess);
+	CHECK_RC(cudaEventSynchronize(b), cudaSuccess);
+	CHECK_RC(cudaEventSynchronize(a), cudaSuccess);
+	/* Two devices' clocks are not comparable. */
+	CHECK_RC(cudaEventElapsedTime(&ms, a, b), cudaErrorInvalidResourceHandle);
+	CHECK_LAST(cudaErrorInvalidResourceHandle);
+	CONF_DONE();
+}
+
 static void test_event_elapsed_time_null(void **state)
 {
 	cudaEvent_t a = EVENT_NEW(0, 0), b = EVENT_NEW(0, 0);
@@ -373,7 +393,7 @@ static void test_event_elapsed_time_order(void **state)
 	CHECK_RC(cudaEventElapsedTime(&fwd, a, b), cudaSuccess);
 	CHECK_RC(cudaEventElapsedTime(&back, b, a), cudaSuccess);
 	CHECK_TRUE(fwd >= 19.5f);
-	CHECK_TRUE(back == -fwd); /* unverified */
+	CHECK_TRUE(back == -fwd);
 	CONF_DONE();
 }
 
@@ -398,6 +418,7 @@ static const struct CMUnitTest tests[] = {
 	CONF_TEST(test_event_elapsed_time_disable_timing),
 	CONF_TEST(test_event_elapsed_time_never_recorded),
 	CONF_TEST(test_event_elapsed_time_pending),
+	CONF_TEST(test_event_elapsed_time_across_devices),
 	CONF_TEST(test_event_elapsed_time_null),
 	CONF_TEST(test_event_elapsed_time_order),
 };

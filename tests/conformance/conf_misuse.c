@@ -44,8 +44,8 @@ static void test_misuse_copy_h2d_past_end(void **state)
 	(void)state;
 	memset(h, 0xe1, SPAN);
 	CHECK_RC(cudaMemcpy(d + ALLOC - 4096, h, SPAN, cudaMemcpyHostToDevice),
-		 cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+		 cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	CHECK_UNCHANGED(d, want);
 	CONF_DONE();
 }
@@ -57,9 +57,9 @@ static void test_misuse_copy_d2h_past_end(void **state)
 	(void)state;
 	memset(h, 0xe2, SPAN);
 	CHECK_RC(cudaMemcpy(h, d + ALLOC - 4096, SPAN, cudaMemcpyDeviceToHost),
-		 cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
-	CHECK_FILL(h, 0xe2, SPAN); /* unverified */
+		 cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
+	CHECK_FILL(h, 0xe2, SPAN);
 	CONF_DONE();
 }
 
@@ -71,11 +71,11 @@ static void test_misuse_copy_d2d_past_end(void **state)
 	(void)state;
 	/* Destination too short, then source too short. */
 	CHECK_RC(cudaMemcpy(d + ALLOC - 4096, s, SPAN, cudaMemcpyDeviceToDevice),
-		 cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+		 cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	CHECK_RC(cudaMemcpy(d, s + ALLOC - 4096, SPAN, cudaMemcpyDeviceToDevice),
-		 cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+		 cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	CHECK_UNCHANGED(d, want);
 	CONF_DONE();
 }
@@ -87,8 +87,8 @@ static void test_misuse_copy_default_past_end(void **state)
 	(void)state;
 	memset(h, 0xe5, SPAN);
 	CHECK_RC(cudaMemcpy(d + ALLOC - 1, h, 2, cudaMemcpyDefault),
-		 cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+		 cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	CHECK_UNCHANGED(d, want);
 	CONF_DONE();
 }
@@ -102,8 +102,8 @@ static void test_misuse_copy_async_past_end(void **state)
 	memset(h, 0xe6, SPAN);
 	/* Refused when enqueued, not reported later: the stream stays clean. */
 	CHECK_RC(cudaMemcpyAsync(d + ALLOC - 4096, h, SPAN, cudaMemcpyHostToDevice, s),
-		 cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+		 cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	CHECK_RC(cudaStreamSynchronize(s), cudaSuccess);
 	CHECK_UNCHANGED(d, want);
 	CONF_DONE();
@@ -119,8 +119,8 @@ static void test_misuse_copy_2d_past_end(void **state)
 	/* The first rows fit; the last ones run past the end. */
 	CHECK_RC(cudaMemcpy2D(d + ALLOC - 8 * pitch, pitch, h, pitch, 512, rows,
 			      cudaMemcpyHostToDevice),
-		 cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+		 cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	CHECK_UNCHANGED(d, want);
 	CONF_DONE();
 }
@@ -138,8 +138,8 @@ static void test_misuse_copy_3d_past_end(void **state)
 	p.dstPos = conf_pos(0, 0, ALLOC / (1024 * 8) - 2);
 	p.extent = conf_extent(512, 8, 4);
 	p.kind = cudaMemcpyHostToDevice;
-	CHECK_RC(cudaMemcpy3D(&p), cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+	CHECK_RC(cudaMemcpy3D(&p), cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	CHECK_UNCHANGED(d, want);
 	CONF_DONE();
 }
@@ -149,10 +149,10 @@ static void test_misuse_memset_past_end(void **state)
 	unsigned char *want, *d = PATTERNED(0, 9, &want);
 
 	(void)state;
-	CHECK_RC(cudaMemset(d + ALLOC - 4096, 0x5e, SPAN), cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
-	CHECK_RC(cudaMemsetAsync(d + ALLOC - 1, 0x5e, 2, 0), cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+	CHECK_RC(cudaMemset(d + ALLOC - 4096, 0x5e, SPAN), cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
+	CHECK_RC(cudaMemsetAsync(d + ALLOC - 1, 0x5e, 2, 0), cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	CHECK_RC(cudaDeviceSynchronize(), cudaSuccess);
 	CHECK_UNCHANGED(d, want);
 	CONF_DONE();
@@ -164,8 +164,8 @@ static void test_misuse_memset_2d_past_end(void **state)
 
 	(void)state;
 	CHECK_RC(cudaMemset2D(d + ALLOC - 4 * 1024, 1024, 0x5f, 512, 8),
-		 cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+		 cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	CHECK_UNCHANGED(d, want);
 	CONF_DONE();
 }
@@ -179,8 +179,27 @@ static void test_misuse_copy_peer_past_end(void **state)
 	a = PATTERNED(0, 11, &want0);
 	b = PATTERNED(1, 12, &want1);
 	CHECK_RC(cudaMemcpyPeer(b + ALLOC - 4096, 1, a, 0, SPAN),
-		 cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+		 cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
+	CHECK_UNCHANGED(b, want1);
+	CONF_DONE();
+}
+
+static void test_misuse_copy_peer_wrong_device(void **state)
+{
+	unsigned char *want0, *want1, *a, *b;
+
+	(void)state;
+	CONF_NEED_DEVICES(2);
+	a = PATTERNED(0, 19, &want0);
+	b = PATTERNED(0, 20, &want1);
+	/*
+	 * b is device 0's memory, named as device 1's: the real runtime goes by the pointers
+	 * (unified addressing) and copies (measured).
+	 */
+	CHECK_RC(cudaMemcpyPeer(b, 1, a, 0, SPAN), cudaSuccess);
+	CHECK_LAST(cudaSuccess);
+	memcpy(want1, want0, SPAN);
 	CHECK_UNCHANGED(b, want1);
 	CONF_DONE();
 }
@@ -195,10 +214,10 @@ static void test_misuse_copy_into_freed(void **state)
 	REQUIRE_RC(cudaFree(gone), cudaSuccess);
 	memset(h, 0xed, SPAN);
 	CHECK_RC(cudaMemcpy(gone, h, SPAN, cudaMemcpyHostToDevice),
-		 cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
-	CHECK_RC(cudaMemset(gone, 0, SPAN), cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+		 cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
+	CHECK_RC(cudaMemset(gone, 0, SPAN), cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	/* The live allocation beside it is untouched. */
 	CHECK_UNCHANGED(d, want);
 	CONF_DONE();
@@ -212,16 +231,16 @@ static void test_misuse_copy_null_pointers(void **state)
 	memset(h, 0xee, SPAN);
 	/* NULL where the kind says device memory. */
 	CHECK_RC(cudaMemcpy(NULL, h, SPAN, cudaMemcpyHostToDevice),
-		 cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+		 cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	CHECK_RC(cudaMemcpy(h, NULL, SPAN, cudaMemcpyDeviceToHost),
-		 cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+		 cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	CHECK_RC(cudaMemcpy(d, NULL, SPAN, cudaMemcpyDeviceToDevice),
-		 cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
-	CHECK_RC(cudaMemset(NULL, 0, SPAN), cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+		 cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
+	CHECK_RC(cudaMemset(NULL, 0, SPAN), cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	CHECK_FILL(h, 0xee, SPAN);
 	CHECK_UNCHANGED(d, want);
 	CONF_DONE();
@@ -231,10 +250,10 @@ static void test_misuse_copy_zero_count_null(void **state)
 {
 	(void)state;
 	/* Nothing to copy: the pointers are not looked at. */
-	CHECK_RC(cudaMemcpy(NULL, NULL, 0, cudaMemcpyHostToDevice), cudaSuccess); /* unverified */
-	CHECK_RC(cudaMemcpy(NULL, NULL, 0, cudaMemcpyDefault), cudaSuccess); /* unverified */
-	CHECK_RC(cudaMemset(NULL, 0, 0), cudaSuccess); /* unverified */
-	CHECK_LAST(cudaSuccess); /* unverified */
+	CHECK_RC(cudaMemcpy(NULL, NULL, 0, cudaMemcpyHostToDevice), cudaSuccess);
+	CHECK_RC(cudaMemcpy(NULL, NULL, 0, cudaMemcpyDefault), cudaSuccess);
+	CHECK_RC(cudaMemset(NULL, 0, 0), cudaSuccess);
+	CHECK_LAST(cudaSuccess);
 	CONF_DONE();
 }
 
@@ -246,12 +265,12 @@ static void test_misuse_copy_wrong_kind_host_as_device(void **state)
 	memset(h, 0xe9, SPAN);
 	/* Pageable host memory where the kind says device memory. */
 	CHECK_RC(cudaMemcpy(d, h, SPAN, cudaMemcpyDeviceToDevice),
-		 cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+		 cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	CHECK_RC(cudaMemcpy(h, d, SPAN, cudaMemcpyHostToDevice),
-		 cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
-	CHECK_FILL(h, 0xe9, SPAN); /* unverified */
+		 cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
+	CHECK_FILL(h, 0xe9, SPAN);
 	CHECK_UNCHANGED(d, want);
 	CONF_DONE();
 }
@@ -281,8 +300,8 @@ static void test_misuse_context_still_usable(void **state)
 	(void)state;
 	/* After every refusal above, the device still copies: none of them was sticky. */
 	CHECK_RC(cudaMemcpy(d + ALLOC - 4096, h, 8192, cudaMemcpyHostToDevice),
-		 cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+		 cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	CHECK_RC(cudaDeviceSynchronize(), cudaSuccess);
 	CHECK_RC(cudaMemcpy(h, d, ALLOC, cudaMemcpyDeviceToHost), cudaSuccess);
 	CHECK_BYTES(h, want, ALLOC);
@@ -301,6 +320,7 @@ static const struct CMUnitTest tests[] = {
 	CONF_TEST(test_misuse_memset_past_end),
 	CONF_TEST(test_misuse_memset_2d_past_end),
 	CONF_TEST(test_misuse_copy_peer_past_end),
+	CONF_TEST(test_misuse_copy_peer_wrong_device),
 	CONF_TEST(test_misuse_copy_into_freed),
 	CONF_TEST(test_misuse_copy_null_pointers),
 	CONF_TEST(test_misuse_copy_zero_count_null),

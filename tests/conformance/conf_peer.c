@@ -40,8 +40,8 @@ static void test_peer_can_access_invalid_device(void **state)
 static void test_peer_can_access_null(void **state)
 {
 	(void)state;
-	CHECK_RC(cudaDeviceCanAccessPeer(NULL, 0, 0), cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+	CHECK_RC(cudaDeviceCanAccessPeer(NULL, 0, 0), cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	CONF_DONE();
 }
 
@@ -68,8 +68,8 @@ static void test_peer_enable_self(void **state)
 {
 	(void)state;
 	/* ferry's issue says 217; the header's text reads as 101. */
-	CHECK_RC(cudaDeviceEnablePeerAccess(0, 0), cudaErrorPeerAccessUnsupported); /* unverified */
-	CHECK_LAST(cudaErrorPeerAccessUnsupported); /* unverified */
+	CHECK_RC(cudaDeviceEnablePeerAccess(0, 0), cudaErrorPeerAccessUnsupported);
+	CHECK_LAST(cudaErrorPeerAccessUnsupported);
 	CONF_DONE();
 }
 
@@ -122,8 +122,8 @@ static void test_peer_disable_not_enabled(void **state)
 static void test_peer_disable_self(void **state)
 {
 	(void)state;
-	CHECK_RC(cudaDeviceDisablePeerAccess(0), cudaErrorPeerAccessNotEnabled); /* unverified */
-	CHECK_LAST(cudaErrorPeerAccessNotEnabled); /* unverified */
+	CHECK_RC(cudaDeviceDisablePeerAccess(0), cudaErrorPeerAccessNotEnabled);
+	CHECK_LAST(cudaErrorPeerAccessNotEnabled);
 	CONF_DONE();
 }
 
@@ -131,8 +131,8 @@ static void test_peer_disable_invalid_device(void **state)
 {
 	(void)state;
 	CHECK_RC(cudaDeviceDisablePeerAccess(conf_device_count()),
-		 cudaErrorInvalidDevice); /* unverified */
-	CHECK_LAST(cudaErrorInvalidDevice); /* unverified */
+		 cudaErrorInvalidDevice);
+	CHECK_LAST(cudaErrorInvalidDevice);
 	CONF_DONE();
 }
 
@@ -227,7 +227,7 @@ static void test_peer_p2p_attribute_values(void **state)
 		if (!CHECK_INT(v01, want[a]))
 			printf("    attribute %d (0,1)\n", a);
 		if (!CHECK_INT(v10, want[a]))
-			printf("    attribute %d (1,0)\n", a); /* unverified: (1,0) not measured */
+			printf("    attribute %d (1,0)\n", a);
 	}
 	CHECK_LAST(cudaSuccess);
 	CONF_DONE();
@@ -243,8 +243,8 @@ static void test_peer_p2p_attribute_invalid_attr(void **state)
 		 cudaErrorInvalidValue);
 	CHECK_LAST(cudaErrorInvalidValue);
 	CHECK_RC(cudaDeviceGetP2PAttribute(&v, (enum cudaDeviceP2PAttr)0, 0, 1),
-		 cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+		 cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	CONF_DONE();
 }
 
@@ -278,8 +278,8 @@ static void test_peer_p2p_attribute_null(void **state)
 	(void)state;
 	CONF_NEED_DEVICES(2);
 	CHECK_RC(cudaDeviceGetP2PAttribute(NULL, cudaDevP2PAttrAccessSupported, 0, 1),
-		 cudaErrorInvalidValue); /* unverified */
-	CHECK_LAST(cudaErrorInvalidValue); /* unverified */
+		 cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
 	CONF_DONE();
 }
 
@@ -306,6 +306,52 @@ static void test_peer_access_enabled_copy(void **state)
 	CONF_DONE();
 }
 
+static void test_peer_access_enables_memset(void **state)
+{
+	unsigned char got[4096];
+	unsigned char *b;
+
+	(void)state;
+	CONF_NEED_PEER(0, 1);
+	b = DEV_ALLOC(1, sizeof(got));
+	/* Without access, device 0 cannot memset device 1's memory (conf_copy.c); with it, can. */
+	CHECK_RC(cudaMemset(b, 0x21, sizeof(got)), cudaErrorInvalidValue);
+	CHECK_LAST(cudaErrorInvalidValue);
+	REQUIRE_RC(cudaDeviceEnablePeerAccess(1, 0), cudaSuccess);
+	CHECK_RC(cudaMemset(b, 0x22, sizeof(got)), cudaSuccess);
+	CHECK_RC(cudaDeviceSynchronize(), cudaSuccess);
+	READ_BACK(got, b, sizeof(got));
+	CHECK_FILL(got, 0x22, sizeof(got));
+	CHECK_LAST(cudaSuccess);
+	CONF_DONE();
+}
+
+static void test_peer_access_sets_device_pointer(void **state)
+{
+	struct cudaPointerAttributes a;
+	unsigned char *b;
+
+	(void)state;
+	CONF_NEED_PEER(0, 1);
+	b = DEV_ALLOC(1, 4096);
+	/* devicePointer is the address for the current device: NULL until it may reach it. */
+	memset(&a, 0, sizeof(a));
+	CHECK_RC(cudaPointerGetAttributes(&a, b), cudaSuccess);
+	CHECK_INT(a.device, 1);
+	CHECK_PTR(a.devicePointer, NULL);
+	REQUIRE_RC(cudaDeviceEnablePeerAccess(1, 0), cudaSuccess);
+	memset(&a, 0, sizeof(a));
+	CHECK_RC(cudaPointerGetAttributes(&a, b), cudaSuccess);
+	CHECK_INT(a.device, 1);
+	CHECK_PTR(a.devicePointer, b);
+	CHECK_RC(cudaDeviceDisablePeerAccess(1), cudaSuccess);
+	memset(&a, 0, sizeof(a));
+	CHECK_RC(cudaPointerGetAttributes(&a, b), cudaSuccess);
+	CHECK_PTR(a.devicePointer, NULL);
+	CHECK_LAST(cudaSuccess);
+	CONF_DONE();
+}
+
 static const struct CMUnitTest tests[] = {
 	CONF_TEST(test_peer_can_access_self),
 	CONF_TEST(test_peer_can_access_invalid_device),
@@ -328,6 +374,8 @@ static const struct CMUnitTest tests[] = {
 	CONF_TEST(test_peer_p2p_attribute_invalid_device),
 	CONF_TEST(test_peer_p2p_attribute_null),
 	CONF_TEST(test_peer_access_enabled_copy),
+	CONF_TEST(test_peer_access_enables_memset),
+	CONF_TEST(test_peer_access_sets_device_pointer),
 };
 
 CONF_MAIN("conf_peer", tests)

@@ -10,8 +10,9 @@
  * printing "CHECKED <test> <n checks>". REQUIRE_* stop the test at once: use them only where
  * the rest of the test cannot run (an allocation that failed, say).
  *
- * Expectations state what the REAL runtime does. A line whose expectation was not measured on
- * real hardware carries the comment unverified (see README.md of this folder).
+ * Expectations state what the REAL runtime does; README.md says where they were measured. A
+ * new check whose expectation no run on real GPUs has settled yet carries the comment
+ * unverified until one does.
  *
  * Divisions: per-test state and reporting; CHECK_* and REQUIRE_*; tracked resources that the
  * teardown releases; gates that hold a stream deterministically; small helpers (patterns,
@@ -45,7 +46,7 @@
 /* Any wait in the suite gives up after this long: a hang is reported, never waited out. */
 #define CONF_WAIT_MS 10000
 
-/* ---- per-test state and reporting ------------------------------------------------------- */
+/* ---- per-test state and reporting ------------------------------------------------------------ */
 
 enum conf_res_kind {
 	CONF_RES_DEV,		/* cudaMalloc / cudaMallocAsync: cudaFree */
@@ -104,7 +105,7 @@ static inline bool conf_note(bool ok)
 	return ok;
 }
 
-/* ---- CHECK_* and REQUIRE_* ---------------------------------------------------------------- */
+/* ---- CHECK_* and REQUIRE_* ------------------------------------------------------------------- */
 
 /* File names without their directory, so logs from different build trees diff cleanly. */
 static inline const char *conf_base(const char *file)
@@ -133,8 +134,8 @@ static inline bool conf_check_rc(const char *file, int line, const char *what, c
 {
 	if (conf_note(got == want))
 		return true;
-	conf_mismatch(file, line, what, "got %d (%s), expected %d (%s)", (int)got, conf_err_name(got),
-		      (int)want, conf_err_name(want));
+	conf_mismatch(file, line, what, "got %d (%s), expected %d (%s)", (int)got,
+		      conf_err_name(got), (int)want, conf_err_name(want));
 	return false;
 }
 
@@ -220,8 +221,9 @@ static inline bool conf_check_fill(const char *file, int line, const char *what,
 	}
 	if (conf_note(count == 0))
 		return true;
-	conf_mismatch(file, line, what, "%zu of %zu bytes are not 0x%02x, first at offset %zu: 0x%02x",
-		      count, n, (unsigned char)value, first, g[first]);
+	conf_mismatch(file, line, what,
+		      "%zu of %zu bytes are not 0x%02x, first at offset %zu: 0x%02x", count, n,
+		      (unsigned char)value, first, g[first]);
 	return false;
 }
 
@@ -230,16 +232,19 @@ static inline bool conf_check_fill(const char *file, int line, const char *what,
 #define CHECK_LAST(expected) \
 	conf_check_rc(__FILE__, __LINE__, "cudaGetLastError()", cudaGetLastError(), (expected))
 #define CHECK_PEEK(expected) \
-	conf_check_rc(__FILE__, __LINE__, "cudaPeekAtLastError()", cudaPeekAtLastError(), (expected))
+	conf_check_rc(__FILE__, __LINE__, "cudaPeekAtLastError()", cudaPeekAtLastError(), \
+		      (expected))
 #define CHECK_INT(actual, expected) \
 	conf_check_int(__FILE__, __LINE__, #actual, (long long)(actual), (long long)(expected))
 #define CHECK_UINT(actual, expected)                                                        \
 	conf_check_uint(__FILE__, __LINE__, #actual, (unsigned long long)(actual),        \
 			(unsigned long long)(expected))
 #define CHECK_PTR(actual, expected) \
-	conf_check_ptr(__FILE__, __LINE__, #actual, (const void *)(actual), (const void *)(expected))
+	conf_check_ptr(__FILE__, __LINE__, #actual, (const void *)(actual), \
+		       (const void *)(expected))
 #define CHECK_TRUE(cond) conf_check_true(__FILE__, __LINE__, #cond, (cond))
-#define CHECK_STR(actual, expected) conf_check_str(__FILE__, __LINE__, #actual, (actual), (expected))
+#define CHECK_STR(actual, expected) \
+	conf_check_str(__FILE__, __LINE__, #actual, (actual), (expected))
 #define CHECK_BYTES(actual, expected, n) \
 	conf_check_bytes(__FILE__, __LINE__, #actual, (actual), (expected), (n))
 #define CHECK_FILL(actual, value, n) \
@@ -258,7 +263,7 @@ static inline bool conf_check_fill(const char *file, int line, const char *what,
 			CONF_STOP();        \
 	} while (0)
 
-/* ---- devices and skipping ----------------------------------------------------------------- */
+/* ---- devices and skipping -------------------------------------------------------------------- */
 
 static inline int conf_device_count(void)
 {
@@ -303,12 +308,13 @@ static inline void conf_skip(const char *test, const char *why)
 		}                                                                           \
 	} while (0)
 
-/* ---- tracked resources --------------------------------------------------------------------- */
+/* ---- tracked resources ----------------------------------------------------------------------- */
 
 static inline void conf_track(enum conf_res_kind kind, void *ptr, int dev)
 {
 	if (conf.nres == CONF_MAX_RES) {
-		conf_mismatch(__FILE__, __LINE__, "conformance suite", "too many tracked resources");
+		conf_mismatch(__FILE__, __LINE__, "conformance suite",
+			      "too many tracked resources");
 		conf.mismatches++;
 		return;
 	}
@@ -430,7 +436,7 @@ static inline cudaEvent_t conf_event_new(const char *file, int line, const char 
 	conf_require(__FILE__, __LINE__, __func__, "set-up cudaMemcpy",                   \
 		     cudaMemcpy((dst), (host), (n), cudaMemcpyDefault))
 
-/* ---- gates ------------------------------------------------------------------------------------ */
+/* ---- gates ----------------------------------------------------------------------------------- */
 
 static inline void conf_gate_fn(void *arg)
 {
@@ -505,7 +511,7 @@ static inline void conf_gate_open(struct conf_gate *g)
 	atomic_store(&g->open, 1);
 }
 
-/* ---- helpers ----------------------------------------------------------------------------------- */
+/* ---- helpers --------------------------------------------------------------------------------- */
 
 /* A deterministic byte pattern that differs per seed and has no period shorter than 251. */
 static inline void conf_pattern(void *buf, size_t n, unsigned seed)
@@ -606,7 +612,7 @@ static inline void conf_run_thread(const char *file, int line, const char *test,
 
 #define RUN_THREAD(fn, arg) conf_run_thread(__FILE__, __LINE__, __func__, (fn), (arg))
 
-/* ---- fixtures ---------------------------------------------------------------------------------- */
+/* ---- fixtures -------------------------------------------------------------------------------- */
 
 static inline int conf_setup(void **state)
 {
@@ -674,7 +680,7 @@ static inline int conf_teardown(void **state)
 		cudaSetDevice(d);
 		for (int p = 0; p < ndev; p++) {
 			if (p != d)
-				cudaDeviceDisablePeerAccess(p); /* cudaErrorPeerAccessNotEnabled: fine */
+				cudaDeviceDisablePeerAccess(p); /* 705 if not enabled: fine */
 		}
 	}
 	cudaSetDevice(0);
@@ -693,8 +699,8 @@ static inline void conf_print_backend(const char *program)
 	cudaError_t rc_drv = cudaDriverGetVersion(&drv);
 	cudaError_t rc_n = cudaGetDeviceCount(&n);
 
-	printf("BACKEND %s runtime=%d(%d) driver=%d(%d) devices=%d(%d) LD_PRELOAD=%s\n", program, rt,
-	       (int)rc_rt, drv, (int)rc_drv, n, (int)rc_n, preload ? preload : "");
+	printf("BACKEND %s runtime=%d(%d) driver=%d(%d) devices=%d(%d) LD_PRELOAD=%s\n", program,
+	       rt, (int)rc_rt, drv, (int)rc_drv, n, (int)rc_n, preload ? preload : "");
 	cudaGetLastError();
 	fflush(stdout);
 }

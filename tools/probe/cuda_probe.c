@@ -771,6 +771,190 @@ static void case_peer(void)
 	RC("after_reset_free_dev1_mem", cudaFree(b));
 }
 
+/* Round 2: the kind rules on more pointer pairs, legacy-stream waits, host-function calls. */
+static void case_kinds2(void)
+{
+	unsigned char *d, *d2, *pin, *pin2, h[256];
+
+	cudaMalloc((void **)&d, 256);
+	cudaMalloc((void **)&d2, 256);
+	cudaMallocHost((void **)&pin, 256);
+	cudaMallocHost((void **)&pin2, 256);
+	memset(h, 1, sizeof(h));
+	RC("h2d_src_dev_dst_dev", cudaMemcpy(d2, d, 256, cudaMemcpyHostToDevice));
+	RC("h2d_src_pinned_dst_pinned", cudaMemcpy(pin2, pin, 256, cudaMemcpyHostToDevice));
+	RC("d2h_src_pinned_dst_pageable", cudaMemcpy(h, pin, 256, cudaMemcpyDeviceToHost));
+	RC("d2h_src_dev_dst_pinned", cudaMemcpy(pin, d, 256, cudaMemcpyDeviceToHost));
+	RC("d2d_pinned_pinned", cudaMemcpy(pin2, pin, 256, cudaMemcpyDeviceToDevice));
+	RC("d2d_dev_pinned", cudaMemcpy(d, pin, 256, cudaMemcpyDeviceToDevice));
+	RC("h2h_pinned_dev", cudaMemcpy(pin, d, 256, cudaMemcpyHostToHost));
+	RC("kind7_count0", cudaMemcpy(d, h, 0, (enum cudaMemcpyKind)7));
+	RC("kind7_null", cudaMemcpy(NULL, h, 16, (enum cudaMemcpyKind)7));
+	RC("2d_h1_spitch_lt_width", cudaMemcpy2D(d, 256, h, 8, 16, 1, cudaMemcpyHostToDevice));
+	RC("2d_h1_pitch0", cudaMemcpy2D(d, 0, h, 0, 16, 1, cudaMemcpyHostToDevice));
+	RC("2d_width0_pitch_lt", cudaMemcpy2D(d, 0, h, 0, 0, 4, cudaMemcpyHostToDevice));
+	RC("memset2d_h1_pitch_lt_width", cudaMemset2D(d, 8, 0, 16, 1));
+	{
+		struct cudaMemcpy3DParms p;
+
+		memset(&p, 0, sizeof(p));
+		p.srcPtr = pptr(h, 64, 64, 1);
+		p.dstPtr = pptr(d, 64, 64, 1);
+		p.extent = ext(64, 2, 1);
+		p.kind = cudaMemcpyHostToDevice;
+		RC("3d_ysize_lt_height_depth1", cudaMemcpy3D(&p));
+		p.extent = ext(64, 2, 2);
+		p.srcPtr = pptr(h, 64, 64, 2);
+		p.dstPtr = pptr(d, 64, 64, 1);
+		RC("3d_dst_ysize_lt_height_depth2", cudaMemcpy3D(&p));
+		p.dstPtr = pptr(d, 64, 64, 0);
+		p.extent = ext(64, 1, 1);
+		RC("3d_ysize0_depth1", cudaMemcpy3D(&p));
+		p.dstPtr = pptr(d, 64, 64, 1);
+		p.srcPtr = pptr(h, 64, 64, 1);
+		p.dstPos = pos(0, 1, 0);
+		RC("3d_dstpos_y_past_ysize", cudaMemcpy3D(&p));
+	}
+	{
+		int dv = -1;
+		char bus[32];
+
+		if (ndev() > 1) {
+			cudaDeviceGetAttribute(&dv, cudaDevAttrPciDeviceId, 1);
+			cudaDeviceGetPCIBusId(bus, sizeof(bus), 1);
+			OUT("dev1 pcidevice=%d busid=%s", dv, bus);
+			cudaDeviceGetAttribute(&dv, cudaDevAttrMultiGpuBoardGroupID, 1);
+			OUT("dev1 boardgroup=%d", dv);
+		}
+	}
+	RC("register_iomemory", cudaHostRegister(h, sizeof(h), cudaHostRegisterIoMemory));
+	RC("waitevent_flags2", cudaStreamWaitEvent(0, NULL, 2));
+	RC("sync", cudaDeviceSynchronize());
+}
+
+static void case_legacy(void)
+{
+	cudaStream_t s, nb;
+	cudaEvent_t e;
+	pthread_t t;
+	unsigned char *d, *pin, *pg = malloc(1 << 20);
+
+	cudaMalloc((void **)&d, 1 << 20);
+	cudaMallocHost((void **)&pin, 1 << 20);
+	cudaStreamCreate(&s);
+	cudaStreamCreateWithFlags(&nb, cudaStreamNonBlocking);
+	cudaEventCreate(&e);
+	t = hold(s, 300);
+	TIMED("streamquery_legacy_blocking_held", cudaStreamQuery(0));
+	TIMED("streamsync_legacy_blocking_held", cudaStreamSynchronize(0));
+	pthread_join(t, NULL);
+	cudaDeviceSynchronize();
+	t = hold(s, 300);
+	cudaEventRecord(e, 0);
+	TIMED("event_on_legacy_blocking_held_query", cudaEventQuery(e));
+	pthread_join(t, NULL);
+	cudaDeviceSynchronize();
+	t = hold(nb, 300);
+	cudaEventRecord(e, 0);
+	TIMED("event_on_legacy_nonblocking_held_query", cudaEventQuery(e));
+	TIMED("d2d_sync_nonblocking_held", cudaMemcpy(d, d + 4096, 4096, cudaMemcpyDeviceToDevice));
+	TIMED("d2h_pinned_sync_nonblocking_held", cudaMemcpy(pin, d, 4096, cudaMemcpyDeviceToHost));
+	TIMED("h2d_pageable_sync_nonblocking_held", cudaMemcpy(d, pg, 4096, cudaMemcpyHostToDevice));
+	TIMED("memset_pinned_sync_nonblocking_held", cudaMemset(pin, 0, 4096));
+	pthread_join(t, NULL);
+	cudaDeviceSynchronize();
+	t = hold(0, 300);
+	TIMED("memset_pinned_sync_legacy_held", cudaMemset(pin, 0, 4096));
+	pthread_join(t, NULL);
+	cudaDeviceSynchronize();
+	t = hold(s, 300);
+	TIMED("async_pageable_to_pinned", cudaMemcpyAsync(pin, pg, 4096, cudaMemcpyDefault, s));
+	pthread_join(t, NULL);
+	cudaDeviceSynchronize();
+	t = hold(s, 300);
+	TIMED("async_pinned_to_pinned", cudaMemcpyAsync(pin, pin + 8192, 4096, cudaMemcpyDefault, s));
+	pthread_join(t, NULL);
+	cudaDeviceSynchronize();
+	t = hold(s, 300);
+	TIMED("memsetasync_pinned", cudaMemsetAsync(pin, 0, 4096, s));
+	pthread_join(t, NULL);
+	cudaDeviceSynchronize();
+	if (ndev() > 1) {
+		void *d1;
+		cudaStream_t s1;
+
+		cudaSetDevice(1);
+		cudaMalloc(&d1, 4096);
+		cudaStreamCreate(&s1);
+		cudaSetDevice(0);
+		t = hold(s1, 300);
+		TIMED("memcpypeer_dst_dev_stream_held", cudaMemcpyPeer(d1, 1, d, 0, 4096));
+		TIMED("d2h_after_peer_from_dev0", cudaMemcpy(pg, d, 16, cudaMemcpyDeviceToHost));
+		pthread_join(t, NULL);
+		cudaDeviceSynchronize();
+		t = hold(s1, 300);
+		TIMED("d2h_of_dev1_mem_from_dev0_dev1_held", cudaMemcpy(pg, d1, 16,
+									cudaMemcpyDeviceToHost));
+		pthread_join(t, NULL);
+		cudaSetDevice(1);
+		t = hold(0, 300);
+		cudaSetDevice(0);
+		TIMED("d2h_dev0_legacy_while_dev1_legacy_held", cudaMemcpy(pg, d, 16,
+									   cudaMemcpyDeviceToHost));
+		TIMED("devsync0_while_dev1_legacy_held", cudaDeviceSynchronize());
+		pthread_join(t, NULL);
+		cudaSetDevice(1);
+		cudaDeviceSynchronize();
+		cudaSetDevice(0);
+	}
+	free(pg);
+}
+
+static atomic_int in_fn_rc[8];
+
+static void CUDART_CB many_calls(void *arg)
+{
+	int v;
+	cudaEvent_t e = arg;
+	struct cudaPointerAttributes a;
+
+	atomic_store(&in_fn_rc[0], (int)cudaGetLastError());
+	atomic_store(&in_fn_rc[1], (int)cudaStreamQuery(0));
+	atomic_store(&in_fn_rc[2], (int)cudaSetDevice(0));
+	atomic_store(&in_fn_rc[3], (int)cudaGetDevice(&v));
+	atomic_store(&in_fn_rc[4], (int)cudaPointerGetAttributes(&a, &v));
+	atomic_store(&in_fn_rc[5], (int)cudaEventQuery(e));
+	atomic_store(&in_fn_rc[6], (int)cudaDeviceGetAttribute(&v, cudaDevAttrWarpSize, 0));
+	atomic_store(&in_fn_rc[7], (int)cudaMemGetInfo(NULL, NULL));
+}
+
+static void case_hostfn2(void)
+{
+	cudaEvent_t e;
+	static const char *names[8] = { "getlasterror", "streamquery", "setdevice", "getdevice",
+					"pointerattrs", "eventquery", "deviceattr", "meminfo" };
+
+	cudaEventCreate(&e);
+	cudaLaunchHostFunc(0, many_calls, e);
+	cudaDeviceSynchronize();
+	for (int i = 0; i < 8; i++)
+		OUT("in_hostfn %s rc=%d", names[i], atomic_load(&in_fn_rc[i]));
+	RC("after", cudaGetLastError());
+}
+
+static void case_reset_pinned(void)
+{
+	unsigned char *pin;
+	void *d;
+
+	cudaMallocHost((void **)&pin, 4096);
+	cudaMalloc(&d, 4096);
+	RC("reset", cudaDeviceReset());
+	RC("free_old_dev", cudaFree(d));
+	RC("getflags_old_pinned", cudaHostGetFlags(&(unsigned){ 0 }, pin));
+	RC("freehost_old_pinned", cudaFreeHost(pin));
+}
+
 static void case_errors(void)
 {
 	void *p;
@@ -798,6 +982,8 @@ static const struct probe_case cases[] = {
 	{ "host", case_host },	     { "attrs", case_attrs },	   { "device", case_device },
 	{ "streams", case_streams }, { "events", case_events },    { "blocking", case_blocking },
 	{ "hostfn", case_hostfn },   { "peer", case_peer },	   { "errors", case_errors },
+	{ "kinds2", case_kinds2 },   { "legacy", case_legacy },    { "hostfn2", case_hostfn2 },
+	{ "reset_pinned", case_reset_pinned },
 };
 
 int main(int argc, char **argv)
