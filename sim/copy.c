@@ -509,11 +509,12 @@ static cudaError_t memset3d(void *ptr, size_t pitch, size_t slice, int value, si
 		return err;
 	if (!device_reachable(&e.c))
 		return cudaErrorInvalidValue;
-	st = stream_for(h, sync_api, &e, &e, &err);
+	/* Unlike a copy, a memset runs on the device that issues it (the stream's, or the
+	 * current one): it must reach the memory (measured on real GPUs). */
+	st = sync_api ? sim_default_stream(sim_current_device()) : sim_stream_resolve(h, &err);
 	if (!st)
-		return err;
-	/* Device memory is set by its own device: not from another device's stream. */
-	if (!sync_api && e.c.kind == SIM_MEM_DEVICE && e.c.device != st->device)
+		return err ? err : cudaErrorMemoryAllocation;
+	if (e.c.kind == SIM_MEM_DEVICE && !sim_device_reaches(st->device, e.c.device))
 		return cudaErrorInvalidValue;
 	op = sim_op_new(SIM_OP_MEMSET);
 	if (!op)

@@ -8,6 +8,7 @@
  */
 #include "sim.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -77,11 +78,12 @@ cudaError_t sim_cudaSetDevice(int device)
 	if (!sim_valid_device(device))
 		return sim_cfg.devices ? cudaErrorInvalidDevice : cudaErrorNoDevice;
 	/* Since CUDA 12, cudaSetDevice creates the device's primary context: impossible once
-	 * the process has lost its contexts. */
+	 * the process has lost its contexts (the device is still made current, as on a real
+	 * runtime: the next call on it answers cudaErrorDevicesUnavailable too). */
+	sim_self()->device = device;
 	if (sim.lost != cudaSuccess && !sim.dev[device].ctx)
 		return cudaErrorDevicesUnavailable;
 	sim.dev[device].ctx = true;
-	sim_self()->device = device;
 	return cudaSuccess;
 }
 
@@ -144,7 +146,8 @@ cudaError_t sim_cudaGetDeviceProperties(struct cudaDeviceProp *p, int device)
 		return cudaErrorInvalidValue;
 	if (!sim_valid_device(device))
 		return cudaErrorInvalidDevice;
-	memset(p, 0, sizeof(*p));
+	/* The real runtime writes the fields and leaves reserved[] as it was. */
+	memset(p, 0, offsetof(struct cudaDeviceProp, reserved));
 	snprintf(p->name, sizeof(p->name), "%s", model_name);
 	/* A stable, distinct identity per simulated device. */
 	memcpy(p->uuid.bytes, "ferry-sim-dev-", 14);
@@ -380,6 +383,11 @@ cudaError_t sim_cudaDeviceDisablePeerAccess(int peerDevice)
 	d->peer_enabled[peerDevice] = false;
 	d->peer_count--;
 	return cudaSuccess;
+}
+
+bool sim_device_reaches(int dev, int owner)
+{
+	return dev == owner || sim.dev[dev].peer_enabled[owner];
 }
 
 void sim_peer_reset(int dev)

@@ -192,7 +192,7 @@ cudaError_t sim_cudaEventElapsedTime(float *ms, cudaEvent_t start, cudaEvent_t e
 		return cudaErrorInvalidResourceHandle;
 	if ((a->flags | b->flags) & cudaEventDisableTiming)
 		return cudaErrorInvalidResourceHandle;
-	if (!a->recorded || !b->recorded)
+	if (!a->recorded || !b->recorded || a->device != b->device)
 		return cudaErrorInvalidResourceHandle;
 	if (!sim_dep_done(&a->rec) || !sim_dep_done(&b->rec))
 		return cudaErrorNotReady;

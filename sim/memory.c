@@ -542,7 +542,9 @@ cudaError_t sim_cudaPointerGetAttributes(struct cudaPointerAttributes *attribute
 	if (c.kind == SIM_MEM_DEVICE && c.alloc) {
 		a.type = cudaMemoryTypeDevice;
 		a.device = c.device;
-		a.devicePointer = (void *)ptr;
+		/* The address for the current device: none until it may reach the memory. */
+		if (sim_device_reaches(sim_current_device(), c.device))
+			a.devicePointer = (void *)ptr;
 	} else if (c.kind == SIM_MEM_PINNED || c.kind == SIM_MEM_REGISTERED) {
 		a.type = cudaMemoryTypeHost;
 		a.device = c.device;

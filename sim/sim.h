@@ -146,6 +146,7 @@ struct sim_stream;
 struct sim_dep {
 	struct sim_stream *s;
 	uint64_t seq;
+	bool implicit;		/* a blocking stream's wait for the legacy stream */
 };
 
 /* A strided block of bytes: depth slices of height rows of width bytes. */
@@ -339,6 +340,9 @@ static inline bool sim_valid_device(int d)
 
 int sim_current_device(void);
 void sim_peer_reset(int dev);
+/* Whether device dev may touch device owner's memory itself: its own, or a peer's with access
+ * enabled (a memset, unlike a copy, needs that). */
+bool sim_device_reaches(int dev, int owner);
 
 /* --- handles ------------------------------------------------------------------------------ */
 

@@ -20,8 +20,7 @@ static void *dev_patterned(const char *file, int line, const char *test, int dev
 	void *d = conf_dev_alloc(file, line, test, dev, n);
 
 	conf_pattern(want, n, seed);
-	conf_require(file, line, test, "cudaMemcpy (fill)",
-		     cudaMemcpy(d, want, n, cudaMemcpyHostToDevice));
+	conf_write(file, line, test, d, want, n);
 	return d;
 }
 
@@ -662,6 +661,7 @@ static void test_copy_peer_async(void **state)
 	/* On a stream of the destination device (cleared first with device 1 current). */
 	CHECK_RC(cudaSetDevice(1), cudaSuccess);
 	CHECK_RC(cudaMemset(b, 0, N), cudaSuccess);
+	CHECK_RC(cudaDeviceSynchronize(), cudaSuccess);
 	CHECK_RC(cudaSetDevice(0), cudaSuccess);
 	CHECK_RC(cudaMemcpyPeerAsync(b, 1, a, 0, N, s1), cudaSuccess);
 	CHECK_RC(cudaMemcpyAsync(out, b, N, cudaMemcpyDeviceToHost, s1), cudaSuccess);
@@ -774,6 +774,8 @@ static void test_copy_default_between_devices(void **state)
 	s = STREAM_NEW(1, 0);
 	/* Unified addressing: the runtime finds the devices from the pointers. */
 	CHECK_RC(cudaMemcpy(b, a, N, cudaMemcpyDefault), cudaSuccess);
+	/* A device-to-device cudaMemcpy may return before it is done: wait, then read b on s. */
+	CHECK_RC(cudaDeviceSynchronize(), cudaSuccess);
 	CHECK_RC(cudaMemcpyAsync(c, b, N, cudaMemcpyDefault, s), cudaSuccess);
 	CHECK_RC(cudaStreamSynchronize(s), cudaSuccess);
 	READ_BACK(got, b, N);

@@ -182,6 +182,8 @@ static void test_stream_destroy_with_pending_work(void **state)
 	REQUIRE_RC(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), cudaSuccess);
 	conf_pattern(h, N, 1);
 	CHECK_RC(cudaMemset(d, 0, N), cudaSuccess);
+	/* The memset is on the legacy stream, which s (non-blocking) does not wait for. */
+	CHECK_RC(cudaDeviceSynchronize(), cudaSuccess);
 	g = GATE_HOLD(s);
 	CHECK_RC(cudaMemcpyAsync(d, h, N, cudaMemcpyHostToDevice, s), cudaSuccess);
 	/* Destroying a busy stream returns at once; its work still completes. */

@@ -427,14 +427,42 @@ static inline cudaEvent_t conf_event_new(const char *file, int line, const char 
 #define STREAM_NEW(dev, flags) conf_stream_new(__FILE__, __LINE__, __func__, (dev), (flags))
 #define EVENT_NEW(dev, flags) conf_event_new(__FILE__, __LINE__, __func__, (dev), (flags))
 
+/*
+ * Waits for every device. A "synchronous" cudaMemcpy from pageable memory or between devices,
+ * and a cudaMemset, may return before the device has done the work (documented), and only the
+ * current device's legacy and blocking streams are ordered after it: a test that set memory
+ * up that way and then uses it from a non-blocking stream or from another device's stream
+ * must wait first. The simulator's random schedule catches a test that forgets.
+ */
+static inline cudaError_t conf_sync_all(void)
+{
+	int prev = conf_current_device(), n = 0;
+	cudaError_t rc = cudaGetDeviceCount(&n);
+
+	for (int d = 0; rc == cudaSuccess && d < n; d++) {
+		rc = cudaSetDevice(d);
+		if (rc == cudaSuccess)
+			rc = cudaDeviceSynchronize();
+	}
+	cudaSetDevice(prev < 0 ? 0 : prev);
+	return rc;
+}
+
+/* Copies n bytes of host memory to device (or any) memory and waits for every device. */
+static inline void conf_write(const char *file, int line, const char *test, void *dst,
+			      const void *host, size_t n)
+{
+	conf_require(file, line, test, "set-up cudaMemcpy",
+		     cudaMemcpy(dst, host, n, cudaMemcpyDefault));
+	conf_require(file, line, test, "set-up synchronize", conf_sync_all());
+}
+
 /* Copies n bytes of device (or any) memory to host memory; stops the test if that fails. */
 #define READ_BACK(host, src, n)                                                           \
 	conf_require(__FILE__, __LINE__, __func__, "read-back cudaMemcpy",                \
 		     cudaMemcpy((host), (src), (n), cudaMemcpyDefault))
-/* Copies n bytes of host memory to device (or any) memory; stops the test if that fails. */
-#define WRITE_TO(dst, host, n)                                                            \
-	conf_require(__FILE__, __LINE__, __func__, "set-up cudaMemcpy",                   \
-		     cudaMemcpy((dst), (host), (n), cudaMemcpyDefault))
+/* conf_write: stops the test if that fails. */
+#define WRITE_TO(dst, host, n) conf_write(__FILE__, __LINE__, __func__, (dst), (host), (n))
 
 /* ---- gates ----------------------------------------------------------------------------------- */
 
