@@ -114,7 +114,6 @@ static cudaError_t sim_enter(struct sim_call *c, unsigned flags, bool per_thread
 	if (sim.forked_child)
 		return cudaErrorInitializationError;
 	sim.initialized = true;
-	sim.calls++;
 	t->per_thread_default = per_thread;
 	if (flags & FN_NOCTX)
 		return cudaSuccess;
@@ -131,8 +130,13 @@ static cudaError_t sim_enter(struct sim_call *c, unsigned flags, bool per_thread
 
 static cudaError_t sim_leave(struct sim_call *c, cudaError_t err)
 {
-	if (c->locked)
+	if (c->locked) {
+		/* A program that only polls (queries answering NotReady) lets the GPU run on its
+		 * own: such calls do not hold the progress thread back. */
+		if (err != cudaErrorNotReady)
+			sim.calls++;
 		pthread_mutex_unlock(&sim.lock);
+	}
 	if (err != cudaSuccess && err != cudaErrorNotReady && !(c->flags & FN_NOSLOT))
 		sim_set_last_error(err);
 	return err;

@@ -114,6 +114,40 @@ static bool stream_failed(struct sim_stream *s, cudaError_t *err)
 	return *err != cudaSuccess;
 }
 
+/* The stream a call runs on: the named one, or for the synchronous API the current
+ * device's default stream. */
+static struct sim_stream *stream_for(cudaStream_t h, bool sync_api, cudaError_t *err)
+{
+	struct sim_stream *st;
+
+	if (!sync_api)
+		return sim_stream_resolve(h, err);
+	st = sim_default_stream(sim_current_device());
+	if (!st)
+		*err = cudaErrorMemoryAllocation;
+	return st;
+}
+
+/*
+ * A synchronous copy of another device's memory is also ordered after the work of that
+ * device's legacy stream, as if queued there too: a real runtime made a copy of device 1's
+ * memory, issued with device 0 current, wait for device 1's blocking streams
+ * (tools/probe/cuda_probe.c, case legacy), and still after device 0's own legacy work.
+ */
+static void order_after_owner(struct sim_op *op, const struct endpoint *e, int cur)
+{
+	struct sim_stream *legacy;
+
+	if (e->c.kind != SIM_MEM_DEVICE || e->c.device == cur)
+		return;
+	legacy = sim_stream_legacy(e->c.device);
+	if (!legacy)
+		return;
+	for (struct sim_stream *t = sim.dev[e->c.device].streams; t; t = t->dev_next)
+		if ((t == legacy || sim_stream_blocking(t)) && t->enq_seq > t->done_seq)
+			sim_op_add_dep(op, t, t->enq_seq);
+}
+
 /* Queues a checked copy on s; waits for it when the rules above say so. */
 static cudaError_t submit_copy(struct sim_stream *s, struct sim_xfer x, const struct endpoint *dst,
 			       const struct endpoint *src, bool sync_api)
@@ -140,6 +174,10 @@ static cudaError_t submit_copy(struct sim_stream *s, struct sim_xfer x, const st
 		}
 	}
 	op->u.copy.x = x;
+	if (sync_api) {
+		order_after_owner(op, dst, s->device);
+		order_after_owner(op, src, s->device);
+	}
 	seq = sim_enqueue(s, op);
 	if (wait) {
 		sim_wait_dep(s, seq);
@@ -151,33 +189,6 @@ static cudaError_t submit_copy(struct sim_stream *s, struct sim_xfer x, const st
 			return err;
 	}
 	return cudaSuccess;
-}
-
-/*
- * The stream a call runs on: the named one; for the synchronous API, the default stream of
- * the current device if the call touches its memory, else of the device whose memory it
- * touches (a real runtime made a copy of device 1's memory, issued with device 0 current,
- * wait for device 1's streams; tools/probe/cuda_probe.c, case legacy).
- */
-static struct sim_stream *stream_for(cudaStream_t h, bool sync_api, const struct endpoint *d,
-				     const struct endpoint *s, cudaError_t *err)
-{
-	int dev = sim_current_device();
-	bool d_dev = d->c.kind == SIM_MEM_DEVICE, s_dev = s->c.kind == SIM_MEM_DEVICE;
-	struct sim_stream *st;
-
-	if (!sync_api)
-		return sim_stream_resolve(h, err);
-	if (!(d_dev && d->c.device == dev) && !(s_dev && s->c.device == dev)) {
-		if (d_dev)
-			dev = d->c.device;
-		else if (s_dev)
-			dev = s->c.device;
-	}
-	st = sim_default_stream(dev);
-	if (!st)
-		*err = cudaErrorMemoryAllocation;
-	return st;
 }
 
 /* --- 1-D and 2-D ------------------------------------------------------------------------- */
@@ -213,7 +224,7 @@ static cudaError_t memcpy2d(void *dst, size_t dpitch, const void *src, size_t sp
 	if ((err = endpoint_resolve(&d)) || (err = endpoint_resolve(&s)) ||
 	    (err = kind_fits(kind, &d, &s)))
 		return err;
-	st = stream_for(h, sync_api, &d, &s, &err);
+	st = stream_for(h, sync_api, &err);
 	if (!st)
 		return err;
 	memset(&x, 0, sizeof(x));
@@ -305,7 +316,7 @@ static cudaError_t memcpy3d(const struct cudaPitchedPtr *dptr, const struct cuda
 	    (err = side3d(sptr, spos, e, &s, &x.spitch, &x.sslice)) ||
 	    (err = kind_fits(kind, &d, &s)))
 		return err;
-	st = stream_for(h, sync_api, &d, &s, &err);
+	st = stream_for(h, sync_api, &err);
 	if (!st)
 		return err;
 	x.dst = (char *)d.p;
@@ -467,7 +478,7 @@ static cudaError_t peer3d(const struct cudaMemcpy3DPeerParms *p, cudaStream_t h,
 	x.depth = p->extent.depth;
 	if (sync_api && d.c.kind == SIM_MEM_DEVICE && s.c.kind == SIM_MEM_DEVICE)
 		return submit_peer_sync(x, &d, &s, p->dstDevice, p->srcDevice);
-	st = stream_for(h, sync_api, &d, &s, &err);
+	st = stream_for(h, sync_api, &err);
 	if (!st)
 		return err;
 	return submit_copy(st, x, &d, &s, sync_api);

@@ -314,6 +314,8 @@ void sim_dep_unref(struct sim_stream *s);
 void sim_wait_dep(struct sim_stream *s, uint64_t seq);
 void sim_wait_stream(struct sim_stream *s);
 bool sim_stream_idle(const struct sim_stream *s);
+/* Whether s waits for (and is waited for by) its device's legacy stream. */
+bool sim_stream_blocking(const struct sim_stream *s);
 /* Blocks until no host function of dev runs or waits to run. */
 void sim_wait_hostfn_idle(int dev);
 void sim_wait_device(int dev);

@@ -85,7 +85,7 @@ void sim_memset_run(const struct sim_xfer *x, unsigned char v)
 
 /* --- streams ------------------------------------------------------------------------------ */
 
-static bool stream_blocking(const struct sim_stream *s)
+bool sim_stream_blocking(const struct sim_stream *s)
 {
 	return s->type == SIM_STREAM_PER_THREAD ||
 	       (s->type == SIM_STREAM_USER && !(s->flags & cudaStreamNonBlocking));
@@ -305,9 +305,9 @@ uint64_t sim_enqueue(struct sim_stream *s, struct sim_op *op)
 
 	if (s->type == SIM_STREAM_LEGACY) {
 		for (struct sim_stream *t = d->streams; t; t = t->dev_next)
-			if (t != s && stream_blocking(t) && t->enq_seq > t->done_seq)
+			if (t != s && sim_stream_blocking(t) && t->enq_seq > t->done_seq)
 				sim_op_add_dep(op, t, t->enq_seq);
-	} else if (stream_blocking(s) && d->legacy && d->legacy->enq_seq > d->legacy->done_seq) {
+	} else if (sim_stream_blocking(s) && d->legacy && d->legacy->enq_seq > d->legacy->done_seq) {
 		sim_op_add_dep(op, d->legacy, d->legacy->enq_seq);
 		op_dep(op, op->ndeps - 1)->implicit = true;
 	}
@@ -595,7 +595,7 @@ static bool legacy_pending(const struct sim_stream *s)
 	if (s->type != SIM_STREAM_LEGACY)
 		return false;
 	for (struct sim_stream *t = sim.dev[s->device].streams; t; t = t->dev_next)
-		if (t != s && stream_blocking(t) && t->enq_seq > t->done_seq)
+		if (t != s && sim_stream_blocking(t) && t->enq_seq > t->done_seq)
 			return true;
 	return false;
 }
@@ -634,7 +634,7 @@ void sim_wait_stream(struct sim_stream *s)
 	while (legacy_pending(s)) {
 		n = 0;
 		for (struct sim_stream *t = sim.dev[s->device].streams; t && n < 64; t = t->dev_next) {
-			if (t != s && stream_blocking(t) && t->enq_seq > t->done_seq) {
+			if (t != s && sim_stream_blocking(t) && t->enq_seq > t->done_seq) {
 				pending[n].s = t;
 				pending[n].seq = t->enq_seq;
 				sim_dep_ref(t);

@@ -67,7 +67,7 @@ static void test_peer_can_access_pair(void **state)
 static void test_peer_enable_self(void **state)
 {
 	(void)state;
-	/* ferry's issue says 217; the header's text reads as 101. */
+	/* 217, as ferry's issue says (measured); the header's text would suggest 101. */
 	CHECK_RC(cudaDeviceEnablePeerAccess(0, 0), cudaErrorPeerAccessUnsupported);
 	CHECK_LAST(cudaErrorPeerAccessUnsupported);
 	CONF_DONE();
