@@ -302,6 +302,7 @@ static void run_all_ready(void);
 uint64_t sim_enqueue(struct sim_stream *s, struct sim_op *op)
 {
 	struct sim_device *d = &sim.dev[s->device];
+	uint64_t seq;
 
 	if (s->type == SIM_STREAM_LEGACY) {
 		for (struct sim_stream *t = d->streams; t; t = t->dev_next)
@@ -325,7 +326,7 @@ uint64_t sim_enqueue(struct sim_stream *s, struct sim_op *op)
 		s->inject_err = cudaSuccess;
 	}
 	op->stream = s;
-	op->seq = ++s->enq_seq;
+	op->seq = seq = ++s->enq_seq;
 	if (s->tail)
 		s->tail->next = op;
 	else
@@ -334,8 +335,8 @@ uint64_t sim_enqueue(struct sim_stream *s, struct sim_op *op)
 	activate(s);
 	start_progress_thread();
 	if (sim_cfg.sched == SIM_SCHED_EAGER)
-		run_all_ready();
-	return op->seq;
+		run_all_ready();	/* may run and free op */
+	return seq;
 }
 
 /* --- running operations ------------------------------------------------------------------- */
