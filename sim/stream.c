@@ -626,39 +626,21 @@ bool sim_stream_idle(const struct sim_stream *s)
 	return true;
 }
 
-void sim_wait_stream(struct sim_stream *s)
+/*
+ * Waits until no stream of dev (but except; only blocking ones if blocking_only) has queued
+ * work. Snapshot first, then wait: waiting runs work that can free or add streams; repeat
+ * until every such stream is idle.
+ */
+static void wait_device_streams(int dev, const struct sim_stream *except, bool blocking_only)
 {
 	struct sim_dep pending[64];
 	size_t n;
 
-	sim_wait_dep(s, s->enq_seq);
-	while (legacy_pending(s)) {
-		n = 0;
-		for (struct sim_stream *t = sim.dev[s->device].streams; t && n < 64; t = t->dev_next) {
-			if (t != s && sim_stream_blocking(t) && t->enq_seq > t->done_seq) {
-				pending[n].s = t;
-				pending[n].seq = t->enq_seq;
-				sim_dep_ref(t);
-				n++;
-			}
-		}
-		for (size_t i = 0; i < n; i++) {
-			sim_wait_dep(pending[i].s, pending[i].seq);
-			sim_dep_unref(pending[i].s);
-		}
-	}
-}
-
-void sim_wait_device(int dev)
-{
-	struct sim_dep pending[64];
-	size_t n;
-
-	/* Snapshot first: waiting runs work that can free or add streams. Repeat until every
-	 * stream of the device is idle. */
 	do {
 		n = 0;
 		for (struct sim_stream *t = sim.dev[dev].streams; t && n < 64; t = t->dev_next) {
+			if (t == except || (blocking_only && !sim_stream_blocking(t)))
+				continue;
 			if (t->enq_seq > t->done_seq || t->busy) {
 				pending[n].s = t;
 				pending[n].seq = t->enq_seq;
@@ -671,6 +653,18 @@ void sim_wait_device(int dev)
 			sim_dep_unref(pending[i].s);
 		}
 	} while (n > 0);
+}
+
+void sim_wait_stream(struct sim_stream *s)
+{
+	sim_wait_dep(s, s->enq_seq);
+	if (s->type == SIM_STREAM_LEGACY)
+		wait_device_streams(s->device, s, true);
+}
+
+void sim_wait_device(int dev)
+{
+	wait_device_streams(dev, NULL, false);
 }
 
 void sim_wait_all(void)
