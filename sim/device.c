@@ -390,7 +390,7 @@ bool sim_device_reaches(int dev, int owner)
 	return dev == owner || sim.dev[dev].peer_enabled[owner];
 }
 
-void sim_peer_reset(int dev)
+static void sim_peer_reset(int dev)
 {
 	for (int p = 0; p < sim_cfg.devices; p++) {
 		struct sim_device *o = &sim.dev[p];

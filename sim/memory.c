@@ -300,7 +300,7 @@ static void host_remove(const struct sim_host_range *r)
 	nhost--;
 }
 
-cudaError_t sim_host_alloc(void **out, size_t size, unsigned flags)
+static cudaError_t sim_host_alloc(void **out, size_t size, unsigned flags)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	struct sim_host_range r;
@@ -331,7 +331,7 @@ cudaError_t sim_host_alloc(void **out, size_t size, unsigned flags)
 	return cudaSuccess;
 }
 
-cudaError_t sim_host_free(void *p)
+static cudaError_t sim_host_free(void *p)
 {
 	const struct sim_host_range *r = host_find((uintptr_t)p);
 	void *base;
@@ -347,7 +347,7 @@ cudaError_t sim_host_free(void *p)
 	return cudaSuccess;
 }
 
-cudaError_t sim_host_register(void *p, size_t size, unsigned flags)
+static cudaError_t sim_host_register(void *p, size_t size, unsigned flags)
 {
 	const struct sim_host_range *o = host_overlap((uintptr_t)p, size);
 	struct sim_host_range r;
@@ -370,7 +370,7 @@ cudaError_t sim_host_register(void *p, size_t size, unsigned flags)
 	return cudaSuccess;
 }
 
-cudaError_t sim_host_unregister(void *p)
+static cudaError_t sim_host_unregister(void *p)
 {
 	const struct sim_host_range *r = host_find((uintptr_t)p);
 
@@ -379,11 +379,6 @@ cudaError_t sim_host_unregister(void *p)
 	sim.pinned_bytes -= r->size;
 	host_remove(r);
 	return cudaSuccess;
-}
-
-bool sim_host_is_registered(const void *p)
-{
-	return host_find((uintptr_t)p) != NULL;
 }
 
 /* --- classification ---------------------------------------------------------------------- */

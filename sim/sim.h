@@ -70,7 +70,7 @@ cudaError_t sim_get_last_error(bool clear);
 const char *sim_error_name(cudaError_t err);
 const char *sim_error_string(cudaError_t err);
 
-/* --- random numbers (stream.c) ------------------------------------------------------------ */
+/* --- random numbers (stream.c): the scheduler's, seeded with FERRY_SIM_SEED --------------- */
 
 uint64_t sim_rand(void);
 
@@ -119,10 +119,6 @@ struct sim_ptr {
 };
 
 bool sim_memory_init(char *err, size_t errlen);
-cudaError_t sim_host_alloc(void **out, size_t size, unsigned flags);
-cudaError_t sim_host_free(void *p);
-cudaError_t sim_host_register(void *p, size_t size, unsigned flags);
-cudaError_t sim_host_unregister(void *p);
 void sim_host_drop_device(int dev);
 void sim_classify(const void *p, struct sim_ptr *out);
 /* The simulator's address for a user-visible pointer (device memory is translated). */
@@ -131,7 +127,6 @@ cudaError_t sim_device_alloc(int dev, size_t size, size_t pitch, void **out);
 size_t sim_heap_charged(size_t used);
 cudaError_t sim_device_free(void *p);
 void sim_device_free_all(int dev);
-bool sim_host_is_registered(const void *p);
 
 /* --- streams, operations and the scheduler (stream.c) --------------------------------- */
 
@@ -164,7 +159,7 @@ enum sim_op_kind {
 	SIM_OP_RECORD,		/* event record */
 	SIM_OP_HOST_FN,		/* cudaLaunchHostFunc / cudaStreamAddCallback */
 	SIM_OP_FREE,		/* cudaFreeAsync */
-	SIM_OP_WAIT,		/* cudaStreamWaitEvent and barriers: dependencies only */
+	SIM_OP_WAIT,		/* cudaStreamWaitEvent: dependencies only */
 };
 
 struct sim_event;
@@ -275,7 +270,6 @@ struct sim_state {
 	size_t pinned_bytes;
 	pthread_t progress_thread;
 	bool progress_started;
-	bool shutting_down;
 };
 
 extern struct sim_state sim;
@@ -296,10 +290,6 @@ struct sim_thread *sim_self(void);
  * cudaStreamPerThread, or a user stream. NULL and *err set when it is not valid. */
 struct sim_stream *sim_stream_resolve(cudaStream_t h, cudaError_t *err);
 struct sim_stream *sim_stream_legacy(int dev);
-struct sim_stream *sim_stream_new(int dev, enum sim_stream_type type, unsigned flags,
-				  int priority);
-/* The user is done with s (destroyed, or its thread exited): freed once drained. */
-void sim_stream_release(struct sim_stream *s);
 /* Later operations queued on any stream of dev wait for (s, seq). */
 void sim_device_set_barrier(int dev, struct sim_stream *s, uint64_t seq);
 /* Queues op on s (taking the implicit dependencies of the legacy stream and of device
@@ -312,8 +302,6 @@ void sim_dep_ref(struct sim_stream *s);
 void sim_dep_unref(struct sim_stream *s);
 /* Blocks (running queued work, or waiting for host functions) until d is done. */
 void sim_wait_dep(struct sim_stream *s, uint64_t seq);
-void sim_wait_stream(struct sim_stream *s);
-bool sim_stream_idle(const struct sim_stream *s);
 /* Whether s waits for (and is waited for by) its device's legacy stream. */
 bool sim_stream_blocking(const struct sim_stream *s);
 /* Blocks until no host function of dev runs or waits to run. */
@@ -341,7 +329,6 @@ static inline bool sim_valid_device(int d)
 }
 
 int sim_current_device(void);
-void sim_peer_reset(int dev);
 /* Whether device dev may touch device owner's memory itself: its own, or a peer's with access
  * enabled (a memset, unlike a copy, needs that). */
 bool sim_device_reaches(int dev, int owner);
@@ -363,7 +350,6 @@ void sim_handle_remove(const void *h);
 
 uint64_t sim_now_ns(void);
 void sim_xfer_run(const struct sim_xfer *x);
-void sim_memset_run(const struct sim_xfer *x, unsigned char v);
 void sim_note_unmodelled(const char *name, int *said);
 
 #endif

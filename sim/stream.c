@@ -76,7 +76,7 @@ void sim_xfer_run(const struct sim_xfer *x)
 				x->src + z * x->sslice + y * x->spitch, x->width);
 }
 
-void sim_memset_run(const struct sim_xfer *x, unsigned char v)
+static void sim_memset_run(const struct sim_xfer *x, unsigned char v)
 {
 	for (size_t z = 0; z < x->depth; z++)
 		for (size_t y = 0; y < x->height; y++)
@@ -91,7 +91,7 @@ bool sim_stream_blocking(const struct sim_stream *s)
 	       (s->type == SIM_STREAM_USER && !(s->flags & cudaStreamNonBlocking));
 }
 
-struct sim_stream *sim_stream_new(int dev, enum sim_stream_type type, unsigned flags,
+static struct sim_stream *sim_stream_new(int dev, enum sim_stream_type type, unsigned flags,
 				  int priority)
 {
 	struct sim_stream *s = calloc(1, sizeof(*s));
@@ -140,7 +140,8 @@ void sim_dep_unref(struct sim_stream *s)
 	stream_maybe_free(s);
 }
 
-void sim_stream_release(struct sim_stream *s)
+/* The user is done with s (destroyed, or its thread exited): freed once drained. */
+static void sim_stream_release(struct sim_stream *s)
 {
 	s->destroyed = true;
 	stream_maybe_free(s);
@@ -607,7 +608,7 @@ static bool legacy_pending(const struct sim_stream *s)
  * (tests/conformance/conf_stream.c, legacy_probe): a stream whose queued work is only
  * records held by that wait answers idle.
  */
-bool sim_stream_idle(const struct sim_stream *s)
+static bool sim_stream_idle(const struct sim_stream *s)
 {
 	if (s->type == SIM_STREAM_LEGACY)
 		return s->done_seq >= s->enq_seq && !legacy_pending(s);
@@ -655,7 +656,7 @@ static void wait_device_streams(int dev, const struct sim_stream *except, bool b
 	} while (n > 0);
 }
 
-void sim_wait_stream(struct sim_stream *s)
+static void sim_wait_stream(struct sim_stream *s)
 {
 	sim_wait_dep(s, s->enq_seq);
 	if (s->type == SIM_STREAM_LEGACY)
