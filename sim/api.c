@@ -72,6 +72,8 @@ static void atfork_child(void)
 	 * used the runtime cannot use it (as with CUDA); one that never did starts afresh. */
 	pthread_mutex_init(&sim.lock, NULL);
 	pthread_cond_init(&sim.cond, NULL);
+	pthread_cond_init(&sim.hostfn_cond, NULL);
+	sim.waiters = 0;
 	if (sim.initialized)
 		sim.forked_child = true;
 	sim.progress_started = false;

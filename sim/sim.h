@@ -258,7 +258,9 @@ struct sim_device {
 
 struct sim_state {
 	pthread_mutex_t lock;
-	pthread_cond_t cond;		/* an operation completed, or work was queued */
+	pthread_cond_t cond;		/* an operation completed (broadcast when waiters) */
+	unsigned waiters;		/* threads waiting on cond */
+	pthread_cond_t hostfn_cond;	/* a host function was queued for a host-fn thread */
 	bool initialized;		/* any call made: a forked child cannot use it */
 	cudaError_t lost;		/* a sticky error: the process's contexts are lost */
 	bool forked_child;
@@ -302,6 +304,8 @@ void sim_dep_ref(struct sim_stream *s);
 void sim_dep_unref(struct sim_stream *s);
 /* Blocks (running queued work, or waiting for host functions) until d is done. */
 void sim_wait_dep(struct sim_stream *s, uint64_t seq);
+/* Waits on sim.cond (the lock held) for an operation to complete elsewhere. */
+void sim_cond_wait(void);
 /* Whether s waits for (and is waited for by) its device's legacy stream. */
 bool sim_stream_blocking(const struct sim_stream *s);
 /* Blocks until no host function of dev runs or waits to run. */

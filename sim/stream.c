@@ -39,6 +39,7 @@
 struct sim_state sim = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.cond = PTHREAD_COND_INITIALIZER,
+	.hostfn_cond = PTHREAD_COND_INITIALIZER,
 };
 
 uint64_t sim_now_ns(void)
@@ -367,7 +368,8 @@ static void op_complete(struct sim_stream *s)
 	}
 	s->done_seq = op->seq;
 	op_free(op);
-	pthread_cond_broadcast(&sim.cond);
+	if (sim.waiters)
+		pthread_cond_broadcast(&sim.cond);
 	stream_maybe_free(s);
 }
 
@@ -408,7 +410,7 @@ static void hostfn_dispatch(struct sim_stream *s, struct sim_op *op)
 			return;
 		}
 	}
-	pthread_cond_broadcast(&sim.cond);
+	pthread_cond_broadcast(&sim.hostfn_cond);
 }
 
 /* Runs the head of s, which is ready. s may be freed when this returns. */
@@ -459,7 +461,7 @@ static void *hostfn_main(void *arg)
 		struct sim_stream *s;
 
 		while (!d->hostfn_queue)
-			pthread_cond_wait(&sim.cond, &sim.lock);
+			pthread_cond_wait(&sim.hostfn_cond, &sim.lock);
 		op = d->hostfn_queue;
 		d->hostfn_queue = op->hostfn_next;
 		if (!d->hostfn_queue)
@@ -567,6 +569,13 @@ static struct sim_stream *runnable_ancestor(struct sim_stream *s)
 	}
 }
 
+void sim_cond_wait(void)
+{
+	sim.waiters++;
+	pthread_cond_wait(&sim.cond, &sim.lock);
+	sim.waiters--;
+}
+
 void sim_wait_dep(struct sim_stream *s, uint64_t seq)
 {
 	sim_dep_ref(s);
@@ -576,7 +585,7 @@ void sim_wait_dep(struct sim_stream *s, uint64_t seq)
 		if (r)
 			run_head(r);
 		else
-			pthread_cond_wait(&sim.cond, &sim.lock);
+			sim_cond_wait();
 	}
 	sim_dep_unref(s);
 }
@@ -586,7 +595,7 @@ void sim_wait_hostfn_idle(int dev)
 	struct sim_device *d = &sim.dev[dev];
 
 	while (d->hostfn_running || d->hostfn_queue)
-		pthread_cond_wait(&sim.cond, &sim.lock);
+		sim_cond_wait();
 }
 
 /* Waiting for (or querying) the legacy stream also takes in the blocking streams of its
@@ -691,22 +700,24 @@ void sim_stream_destroy_all(int dev)
 
 static void *progress_main(void *arg)
 {
-	(void)arg;
-	pthread_mutex_lock(&sim.lock);
-	for (;;) {
-		uint64_t calls = sim.calls;
-		struct timespec until;
-		uint64_t ns;
+	struct timespec period = { (time_t)(sim_cfg.progress_ms / 1000),
+				   (long)(sim_cfg.progress_ms % 1000) * 1000000L };
 
-		clock_gettime(CLOCK_REALTIME, &until);
-		ns = (uint64_t)until.tv_nsec + (uint64_t)sim_cfg.progress_ms * 1000000ULL;
-		until.tv_sec += (time_t)(ns / 1000000000ULL);
-		until.tv_nsec = (long)(ns % 1000000000ULL);
-		/* sim.cond is broadcast often; only a whole quiet period counts. */
-		while (pthread_cond_timedwait(&sim.cond, &sim.lock, &until) != ETIMEDOUT)
+	(void)arg;
+	for (;;) {
+		uint64_t calls;
+
+		pthread_mutex_lock(&sim.lock);
+		calls = sim.calls;
+		pthread_mutex_unlock(&sim.lock);
+		while (nanosleep(&period, &period) != 0 && errno == EINTR)
 			;
+		period.tv_sec = (time_t)(sim_cfg.progress_ms / 1000);
+		period.tv_nsec = (long)(sim_cfg.progress_ms % 1000) * 1000000L;
+		pthread_mutex_lock(&sim.lock);
 		if (sim.calls == calls && sim.active && !sim.forked_child)
 			run_all_ready();
+		pthread_mutex_unlock(&sim.lock);
 	}
 	return NULL;
 }
