@@ -5,22 +5,28 @@
  * What a real CUDA 13.0 runtime answered (tools/probe/cuda_probe.c, cases kinds, bounds,
  * 2d3d, memset, blocking, peer) decides every rule here:
  *
- * Arguments. A kind outside 0..4 is cudaErrorInvalidMemcpyDirection; a copy of zero bytes
- * succeeds whatever the pointers; a NULL pointer is cudaErrorInvalidValue; a pitch narrower
- * than the width is cudaErrorInvalidPitchValue (memset: cudaErrorInvalidValue). A device
- * range must lie inside one allocation, else cudaErrorInvalidValue and nothing is written.
- * The kind must fit the pointers: HostToDevice needs a destination the device can reach
- * (device memory, pinned or registered host memory), DeviceToHost such a source,
- * DeviceToDevice both; HostToHost and Default take anything.
+ * Arguments. A copy of zero bytes succeeds whatever the other arguments; a kind outside
+ * 0..4 is cudaErrorInvalidMemcpyDirection; a NULL pointer is cudaErrorInvalidValue. Pitches:
+ * narrower than the width is cudaErrorInvalidPitchValue over several rows, and
+ * cudaErrorInvalidValue for one row (where 0 is allowed); a memset's pitch is checked only
+ * over several rows (cudaErrorInvalidValue). 3-D copies check positions and plane heights
+ * likewise. A device range must lie inside one allocation, else cudaErrorInvalidValue and
+ * nothing is written. The kind must fit the pointers: HostToDevice needs a destination the
+ * device can reach (device memory, pinned or registered host memory), DeviceToHost such a
+ * source, DeviceToDevice both; HostToHost and Default take anything. A memset must reach its
+ * memory from the device that issues it (its own, or a peer with access enabled); a copy
+ * need not.
  *
- * Timing, for the asynchronous calls. A pageable source is copied at the call (the call
- * returns at once and the caller may reuse its buffer); a pageable destination, or host
- * memory on both sides, makes the call wait for the stream and copy before returning;
- * everything else runs when the scheduler says. The synchronous calls (cudaMemcpy, 2D, 3D)
- * return before the copy is done only between device memory, as on a GPU; cudaMemset on
- * device memory does not wait either. cudaMemcpyPeer does not wait for the host but is
- * ordered after everything queued on the two devices and the current one, and before
- * everything queued on the two devices after it.
+ * Timing. Asynchronous calls: a pageable source is copied at the call (the caller may reuse
+ * its buffer at once); a pageable destination, or host memory on both sides, makes the call
+ * wait for the stream and copy before returning; everything else runs when the scheduler
+ * says. Synchronous calls (cudaMemcpy, 2D, 3D) run on the current device's default stream,
+ * also ordered after the legacy work of a device whose memory they touch, and return before
+ * the copy is done only between device memory, as on a GPU; cudaMemset on device memory
+ * does not wait either. A copy into pageable memory also waits for a running host function
+ * of its device. cudaMemcpyPeer does not wait for the host but is ordered after everything
+ * queued on the two devices and the current one, and before everything queued on the two
+ * devices after it.
  */
 #include "sim.h"
 
