@@ -976,6 +976,79 @@ struct probe_case {
 	void (*fn)(void);
 };
 
+/*
+ * Round 3: an invalid argument to each function the probes above and the conformance suite
+ * touch least, one call a process (a NULL out-pointer can crash a real runtime: it did for
+ * cudaStreamGetDevice, which is therefore not here).
+ */
+#define ARG_CASE(id, decl, call)              \
+	static void arg_##id(void)             \
+	{                                      \
+		decl;                          \
+		RC(#id, call);                 \
+		RC(#id "_then_sync", cudaDeviceSynchronize()); \
+	}
+
+ARG_CASE(iscapturing_null, cudaStream_t s = 0, cudaStreamIsCapturing(s, NULL))
+ARG_CASE(iscapturing_ok, enum cudaStreamCaptureStatus st = cudaStreamCaptureStatusActive,
+	 cudaStreamIsCapturing(0, &st))
+ARG_CASE(getid_null, cudaStream_t s = 0, cudaStreamGetId(s, NULL))
+ARG_CASE(getflags_null, cudaStream_t s = 0, cudaStreamGetFlags(s, NULL))
+ARG_CASE(getprio_null, cudaStream_t s = 0, cudaStreamGetPriority(s, NULL))
+ARG_CASE(priorange_null, (void)0, cudaDeviceGetStreamPriorityRange(NULL, NULL))
+ARG_CASE(devflags_null, (void)0, cudaGetDeviceFlags(NULL))
+ARG_CASE(setlimit_bad, (void)0, cudaDeviceSetLimit((enum cudaLimit)10, 1))
+ARG_CASE(setlimit_unsupported, (void)0, cudaDeviceSetLimit(cudaLimitDevRuntimeSyncDepth, 4))
+ARG_CASE(getlimit_null, (void)0, cudaDeviceGetLimit(NULL, cudaLimitStackSize))
+ARG_CASE(rtversion_null, (void)0, cudaRuntimeGetVersion(NULL))
+ARG_CASE(drvversion_null, (void)0, cudaDriverGetVersion(NULL))
+ARG_CASE(hostgetflags_null, unsigned char *pin = NULL; cudaMallocHost((void **)&pin, 64),
+	 cudaHostGetFlags(NULL, pin))
+ARG_CASE(hostgetdevptr_null, unsigned char *pin = NULL; cudaMallocHost((void **)&pin, 64),
+	 cudaHostGetDevicePointer(NULL, pin, 0))
+ARG_CASE(mallochost_null, (void)0, cudaMallocHost(NULL, 64))
+ARG_CASE(mallocpitch_null, size_t pitch = 0, cudaMallocPitch(NULL, &pitch, 64, 4))
+ARG_CASE(mallocpitch_nullpitch, void *p = NULL, cudaMallocPitch(&p, NULL, 64, 4))
+ARG_CASE(malloc3d_null, (void)0, cudaMalloc3D(NULL, ext(64, 4, 2)))
+ARG_CASE(malloc3d_zero, struct cudaPitchedPtr pp = pptr((void *)1, 7, 7, 7),
+	 cudaMalloc3D(&pp, ext(0, 4, 2)))
+ARG_CASE(mallocasync_null, (void)0, cudaMallocAsync(NULL, 64, 0))
+ARG_CASE(freeasync_interior, unsigned char *d = NULL; cudaMalloc((void **)&d, 64),
+	 cudaFreeAsync(d + 8, 0))
+ARG_CASE(freeasync_host, int x = 0, cudaFreeAsync(&x, 0))
+ARG_CASE(eventcreateflags_null, (void)0, cudaEventCreateWithFlags(NULL, 0))
+ARG_CASE(eventquery_null, (void)0, cudaEventQuery(NULL))
+ARG_CASE(eventsync_null, (void)0, cudaEventSynchronize(NULL))
+ARG_CASE(eventrecord_null, (void)0, cudaEventRecord(NULL, 0))
+ARG_CASE(elapsed_null_events, float ms = 0, cudaEventElapsedTime(&ms, NULL, NULL))
+ARG_CASE(memset3d_null, (void)0, cudaMemset3D(pptr(NULL, 512, 64, 4), 0, ext(64, 4, 2)))
+ARG_CASE(memset3d_pitch, unsigned char *d = NULL; cudaMalloc((void **)&d, 8192),
+	 cudaMemset3D(pptr(d, 32, 64, 4), 0, ext(64, 4, 2)))
+ARG_CASE(memset3d_past_end, unsigned char *d = NULL; cudaMalloc((void **)&d, 4096),
+	 cudaMemset3D(pptr(d, 512, 64, 4), 0, ext(64, 4, 4)))
+ARG_CASE(memset2dasync_null, (void)0, cudaMemset2DAsync(NULL, 512, 0, 64, 4, 0))
+ARG_CASE(memset3dasync_ok, unsigned char *d = NULL; cudaMalloc((void **)&d, 8192),
+	 cudaMemset3DAsync(pptr(d, 512, 64, 4), 1, ext(64, 4, 4), 0))
+ARG_CASE(peer3d_null, (void)0, cudaMemcpy3DPeer(NULL))
+ARG_CASE(peer3dasync_null, (void)0, cudaMemcpy3DPeerAsync(NULL, 0))
+ARG_CASE(peer3d_baddev, struct cudaMemcpy3DPeerParms p; memset(&p, 0, sizeof(p));
+	 p.srcDevice = 0; p.dstDevice = 9, cudaMemcpy3DPeer(&p))
+ARG_CASE(peer3d_zero_extent, struct cudaMemcpy3DPeerParms p; memset(&p, 0, sizeof(p)),
+	 cudaMemcpy3DPeer(&p))
+ARG_CASE(memcpy3dasync_null, (void)0, cudaMemcpy3DAsync(NULL, 0))
+ARG_CASE(hostfunc_bad_flags_cb, (void)0, cudaStreamAddCallback(0, NULL, NULL, 0))
+ARG_CASE(initdevice_flags, (void)0, cudaInitDevice(0, 0, 2))
+ARG_CASE(initdevice_devflags, (void)0, cudaInitDevice(0, 0x100, 0))
+ARG_CASE(getdevice_props_ok, struct cudaDeviceProp pr, cudaGetDeviceProperties(&pr, 0))
+ARG_CASE(streamwait_unrecorded, cudaEvent_t e = NULL; cudaEventCreate(&e),
+	 cudaStreamWaitEvent(0, e, 0))
+ARG_CASE(destroy_recorded_event, cudaEvent_t e = NULL; cudaEventCreate(&e);
+	 cudaEventRecord(e, 0), cudaEventDestroy(e))
+ARG_CASE(setlimit_stack, size_t v = 0; cudaDeviceSetLimit(cudaLimitStackSize, 4096);
+	 cudaDeviceGetLimit(&v, cudaLimitStackSize); OUT("stack=%zu", v), cudaSuccess)
+
+#define ARG(id) { "arg_" #id, arg_##id }
+
 static const struct probe_case cases[] = {
 	{ "malloc", case_malloc },   { "meminfo", case_meminfo },  { "bounds", case_bounds },
 	{ "kinds", case_kinds },     { "memset", case_memset },    { "2d3d", case_2d3d },
@@ -984,6 +1057,19 @@ static const struct probe_case cases[] = {
 	{ "hostfn", case_hostfn },   { "peer", case_peer },	   { "errors", case_errors },
 	{ "kinds2", case_kinds2 },   { "legacy", case_legacy },    { "hostfn2", case_hostfn2 },
 	{ "reset_pinned", case_reset_pinned },
+	ARG(iscapturing_null), ARG(iscapturing_ok), ARG(getid_null), ARG(getflags_null),
+	ARG(getprio_null), ARG(priorange_null), ARG(devflags_null), ARG(setlimit_bad),
+	ARG(setlimit_unsupported), ARG(getlimit_null), ARG(rtversion_null), ARG(drvversion_null),
+	ARG(hostgetflags_null), ARG(hostgetdevptr_null), ARG(mallochost_null),
+	ARG(mallocpitch_null), ARG(mallocpitch_nullpitch), ARG(malloc3d_null), ARG(malloc3d_zero),
+	ARG(mallocasync_null), ARG(freeasync_interior), ARG(freeasync_host),
+	ARG(eventcreateflags_null), ARG(eventquery_null), ARG(eventsync_null),
+	ARG(eventrecord_null), ARG(elapsed_null_events), ARG(memset3d_null), ARG(memset3d_pitch),
+	ARG(memset3d_past_end), ARG(memset2dasync_null), ARG(memset3dasync_ok), ARG(peer3d_null),
+	ARG(peer3dasync_null), ARG(peer3d_baddev), ARG(peer3d_zero_extent),
+	ARG(memcpy3dasync_null), ARG(hostfunc_bad_flags_cb), ARG(initdevice_flags),
+	ARG(initdevice_devflags), ARG(getdevice_props_ok), ARG(streamwait_unrecorded),
+	ARG(destroy_recorded_event), ARG(setlimit_stack),
 };
 
 int main(int argc, char **argv)
