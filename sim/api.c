@@ -168,7 +168,7 @@ static cudaError_t sim_leave(struct sim_call *c, cudaError_t err)
 		return sim_leave(&c_, err_);                    \
 	}
 
-#define FERRY_CUDA_FN(name, params, args, family, devices, size, twin, flags) \
+#define FERRY_CUDA_FN(name, params, args, family, devices, size, stream, dst, twin, flags) \
 	SIM_EXPORT cudaError_t name params                                     \
 	{                                                                      \
 		struct sim_call c_;                                            \

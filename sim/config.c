@@ -21,6 +21,7 @@ extern char **environ;
 static const char *const known_vars[] = {
 	"FERRY_SIM_DEVICES", "FERRY_SIM_MEM",	  "FERRY_SIM_SEED",	   "FERRY_SIM_SCHED",
 	"FERRY_SIM_PEERS",   "FERRY_SIM_PINNED_MAX", "FERRY_SIM_PROGRESS_MS",
+	"FERRY_SIM_LIBRARY",	/* read by the ferry command, not here */
 };
 
 #define DEFAULT_MEM (80ULL << 30)

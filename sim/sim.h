@@ -345,7 +345,7 @@ void sim_handle_remove(const void *h);
 
 /* --- the implementation of each exported function (api.c wraps them) -------------------- */
 
-#define FERRY_CUDA_FN(name, params, args, family, devices, size, twin, flags) \
+#define FERRY_CUDA_FN(name, params, args, family, devices, size, stream, dst, twin, flags) \
 	cudaError_t sim_##name params;
 #include "cuda_api.def"
 #undef FERRY_CUDA_FN

@@ -71,6 +71,18 @@ static void test_sim_config_unknown_variable_refused(void **state)
 	expect_refused("FERRY_SIM_WHATEVER_ELSE=1", "unknown variable FERRY_SIM_WHATEVER_ELSE");
 }
 
+/* FERRY_SIM_LIBRARY is the ferry command's: a program it runs has it set. */
+static void test_sim_config_ferry_command_variable_accepted(void **state)
+{
+	const char *env[] = { "FERRY_SIM_LIBRARY=/some/where/libferry_sim.so", NULL };
+	struct child_result r;
+
+	(void)state;
+	run_child("count", env, &r);
+	assert_true(exited_with(&r, 0));
+	assert_non_null(strstr(r.out, "count rc=0 n=1"));
+}
+
 static void test_sim_config_devices(void **state)
 {
 	const char *three[] = { "FERRY_SIM_DEVICES=3", NULL };
@@ -121,6 +133,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sim_config_bad_values_refused),
 		cmocka_unit_test(test_sim_config_unknown_variable_refused),
+		cmocka_unit_test(test_sim_config_ferry_command_variable_accepted),
 		cmocka_unit_test(test_sim_config_devices),
 		cmocka_unit_test(test_sim_config_memory_size),
 		cmocka_unit_test(test_sim_config_peers),
