@@ -1,12 +1,17 @@
 /*
- * ferry: the command. For now it runs programs on the simulated CUDA runtime (ferry sim),
- * and the demonstration (ferry demo); the verbs of DESIGN.md (inject, run, enumerate,
- * replay, report) join it as they are built.
+ * ferry: the command.
+ *   ferry inject   runs a program under the fault-injecting interposer, on real GPUs or on
+ *                  the simulator, with virtual devices and fault rules, and reports what fired;
+ *   ferry sim      runs a program on the simulated CUDA runtime;
+ *   ferry demo     the demonstration.
+ * The other verbs of DESIGN.md (run, enumerate, replay, report) join as they are built.
  *
- * It finds libferry_sim.so beside itself: in the build tree, or installed in the library
- * directory next to its bin directory (FERRY_SIM_LIBRARY overrides both).
+ * It finds its libraries beside itself: in the build tree, or installed in the library
+ * directory next to its bin directory (FERRY_SIM_LIBRARY and FERRY_INJECT_LIBRARY override).
  */
+#include "cli.h"
 #include "common.h"
+
 
 #include <errno.h>
 #include <getopt.h>
@@ -21,21 +26,22 @@
 #error "FERRY_VERSION must be defined by the build"
 #endif
 
-#define EXIT_USAGE 2
-#define EXIT_NOEXEC 127
-
-static const char usage_main[] =
+const char usage_main[] =
 	"ferry " FERRY_VERSION " - move data between CUDA GPUs, and prove it arrives\n"
 	"\n"
 	"usage: ferry VERB [OPTIONS]\n"
 	"\n"
 	"verbs:\n"
+	"  inject [OPTIONS] -- CMD [ARGS...]  run CMD with virtual devices and fault rules\n"
 	"  sim [OPTIONS] -- CMD [ARGS...]  run CMD on the simulated CUDA runtime (no GPU needed)\n"
 	"  demo [OPTIONS]                  run a small multi-GPU program on the simulator\n"
 	"  version                         print the version\n"
 	"  help [VERB]                     print this, or a verb's options\n"
 	"\n"
-	"Exit status: the program's own; 2 for bad usage; 127 when the program cannot run.\n";
+	"Exit status: the program's own; 2 for bad usage or a bad fault rule; 3 when\n"
+	"inject --require-fired finds a rule that never fired; 127 when the program cannot run.\n";
+
+
 
 static const char usage_sim[] =
 	"usage: ferry sim [OPTIONS] -- CMD [ARGS...]\n"
@@ -67,7 +73,7 @@ static const char usage_demo[] =
 	"bytes are checked when they come home. Default: 4 devices.\n";
 
 /* The directory holding this executable. */
-static bool self_dir(char *out, size_t len)
+bool self_dir(char *out, size_t len)
 {
 	char path[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
@@ -83,22 +89,24 @@ static bool self_dir(char *out, size_t len)
 	return snprintf(out, len, "%s", path) < (int)len;
 }
 
-static bool is_file(const char *p)
+bool is_file(const char *p)
 {
 	struct stat st;
 
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Where libferry_sim.so is, or NULL (with a message). */
-static const char *find_sim(char *buf, size_t len)
+/* Where one of ferry's libraries is (name, as built at build_path, or as env says), or NULL
+ * with a message. */
+static const char *find_lib(const char *name, const char *build_path, const char *var, char *buf,
+			    size_t len)
 {
-	const char *env = getenv("FERRY_SIM_LIBRARY");
+	const char *env = getenv(var);
 	char dir[PATH_MAX];
 
 	if (env && *env) {
 		if (!is_file(env)) {
-			fprintf(stderr, "ferry: FERRY_SIM_LIBRARY='%s' is not a file\n", env);
+			fprintf(stderr, "ferry: %s='%s' is not a file\n", var, env);
 			return NULL;
 		}
 		return env;
@@ -107,16 +115,26 @@ static const char *find_sim(char *buf, size_t len)
 		fprintf(stderr, "ferry: cannot tell where this executable is\n");
 		return NULL;
 	}
-	if (strcmp(dir, FERRY_BUILD_TOOLS_DIR) == 0 && is_file(FERRY_BUILD_SIM))
-		return FERRY_BUILD_SIM;
-	if (snprintf(buf, len, "%s/%s/libferry_sim.so", dir, FERRY_REL_LIBDIR) < (int)len &&
-	    is_file(buf))
+	if (strcmp(dir, FERRY_BUILD_TOOLS_DIR) == 0 && is_file(build_path))
+		return build_path;
+	if (snprintf(buf, len, "%s/%s/%s", dir, FERRY_REL_LIBDIR, name) < (int)len && is_file(buf))
 		return buf;
-	fprintf(stderr, "ferry: libferry_sim.so is not at %s (set FERRY_SIM_LIBRARY)\n", buf);
+	fprintf(stderr, "ferry: %s is not at %s (set %s)\n", name, buf, var);
 	return NULL;
 }
 
-static bool set_env(const char *name, const char *value)
+const char *find_sim(char *buf, size_t len)
+{
+	return find_lib("libferry_sim.so", FERRY_BUILD_SIM, "FERRY_SIM_LIBRARY", buf, len);
+}
+
+const char *find_inject(char *buf, size_t len)
+{
+	return find_lib("libferry_inject.so", FERRY_BUILD_INJECT, "FERRY_INJECT_LIBRARY", buf,
+			len);
+}
+
+bool set_env(const char *name, const char *value)
 {
 	if (setenv(name, value, 1) != 0) {
 		fprintf(stderr, "ferry: cannot set %s: %s\n", name, strerror(errno));
@@ -125,23 +143,28 @@ static bool set_env(const char *name, const char *value)
 	return true;
 }
 
-/* Puts the simulator (after a sanitizer's runtime, in sanitizer builds) first in
- * LD_PRELOAD, keeping what was there. */
-static bool preload_sim(void)
+/* Puts libs (after a sanitizer's runtime, in sanitizer builds) first in LD_PRELOAD, keeping
+ * what was there. */
+bool preload(const char *libs)
 {
-	char buf[PATH_MAX], list[4 * PATH_MAX];
-	const char *sim = find_sim(buf, sizeof(buf));
+	char list[4 * PATH_MAX];
 	const char *old = getenv("LD_PRELOAD");
 	const char *san = FERRY_SAN_RUNTIME;
 
-	if (!sim)
-		return false;
-	if (snprintf(list, sizeof(list), "%s%s%s%s%s", san, *san ? ":" : "", sim,
+	if (snprintf(list, sizeof(list), "%s%s%s%s%s", san, *san ? ":" : "", libs,
 		     old && *old ? ":" : "", old && *old ? old : "") >= (int)sizeof(list)) {
 		fprintf(stderr, "ferry: LD_PRELOAD would be too long\n");
 		return false;
 	}
 	return set_env("LD_PRELOAD", list);
+}
+
+bool preload_sim(void)
+{
+	char buf[PATH_MAX];
+	const char *sim = find_sim(buf, sizeof(buf));
+
+	return sim && preload(sim);
 }
 
 struct sim_opts {
@@ -244,7 +267,7 @@ static int parse_sim_opts(int argc, char **argv, const char *verb, const char *u
 	return optind;
 }
 
-static int run_program(char **argv)
+int run_program(char **argv)
 {
 	execvp(argv[0], argv);
 	fprintf(stderr, "ferry: cannot run '%s': %s\n", argv[0], strerror(errno));
@@ -308,6 +331,8 @@ int main(int argc, char **argv)
 
 		if (topic && strcmp(topic, "sim") == 0)
 			fputs(usage_sim, stdout);
+		else if (topic && strcmp(topic, "inject") == 0)
+			fputs(usage_inject, stdout);
 		else if (topic && strcmp(topic, "demo") == 0)
 			fputs(usage_demo, stdout);
 		else if (topic) {
@@ -323,11 +348,13 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(verb, "sim") == 0)
 		return cmd_sim(argc - 1, argv + 1);
+	if (strcmp(verb, "inject") == 0)
+		return cmd_inject(argc - 1, argv + 1);
 	if (strcmp(verb, "demo") == 0)
 		return cmd_demo(argc - 1, argv + 1);
 	{
-		static const char *const verbs[] = { "sim", "demo", "version", "help" };
-		const char *near = ferry__nearest(verb, verbs, 4);
+		static const char *const verbs[] = { "inject", "sim", "demo", "version", "help" };
+		const char *near = ferry__nearest(verb, verbs, 5);
 
 		fprintf(stderr, "ferry: unknown verb '%s'%s%s%s (ferry help lists them)\n", verb,
 			near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
