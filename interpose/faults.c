@@ -128,6 +128,11 @@ static bool may_match(const struct inj_rule *r, int fn)
 {
 	enum inj_class c = inj_fns[fn].cls;
 
+	/* deny answers capability queries: of the peer-access family, those alone. */
+	if (r->action == INJ_DENY && fn != INJ_FN_cudaDeviceCanAccessPeer &&
+	    fn != INJ_FN_cudaDeviceGetP2PAttribute)
+		return false;
+
 	switch (r->family) {
 	case INJ_FAM_NONE:
 		return r->fn == fn;

@@ -163,7 +163,9 @@ static inline cudaError_t sticky_error(unsigned flags)
 					return err_;                                             \
 				case INJ_DENY:                                                   \
 					inj_deny_next();                                         \
-					break;                                                   \
+					err_ = IMPL;                                             \
+					inj_deny_take();                                         \
+					return err_;                                             \
 				case INJ_DELAY:                                                  \
 					break;                                                   \
 				}                                                                \
