@@ -163,9 +163,18 @@ static void build_candidates(void)
 		if (!list)
 			die("out of memory");
 		n = 0;
-		for (size_t i = 0; i < inj.rules.n; i++)
-			if (may_match(&inj.rules.v[i], fn))
-				list[n++] = &inj.rules.v[i];
+		for (size_t i = 0; i < inj.rules.n; i++) {
+			struct inj_rule *r = &inj.rules.v[i];
+
+			if (!may_match(r, fn))
+				continue;
+			list[n++] = r;
+			/* Finding a call's devices costs a runtime call or a lookup: only for
+			 * the rules that look at them. */
+			if (r->has_pair || r->has_dev ||
+			    (r->family == INJ_FAM_PEER_COPY && inj_fns[fn].cls == INJ_CLS_COPY))
+				inj.needs_devices[fn] = true;
+		}
 		inj.candidates[fn] = list;
 	}
 }
@@ -270,6 +279,7 @@ struct pending {
 static pthread_mutex_t pending_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pending pend[256];
 static size_t npend;
+static atomic_size_t npend_seen;	/* npend, readable without the lock */
 
 static bool is_default_stream(cudaStream_t s)
 {
@@ -288,21 +298,26 @@ void inj_async_add(cudaStream_t s, cudaError_t err)
 	pend[npend].vdev = dev;
 	pend[npend].err = err;
 	npend++;
+	atomic_store(&npend_seen, npend);
 	pthread_mutex_unlock(&pending_lock);
 }
 
 cudaError_t inj_async_take(cudaStream_t s, bool all)
 {
 	cudaError_t err = cudaSuccess;
-	int dev = all ? inj_vdev_current() : inj_vdev_of_stream(s);
+	int dev;
 	cudaStream_t key = is_default_stream(s) ? 0 : s;
 
+	if (atomic_load_explicit(&npend_seen, memory_order_relaxed) == 0)
+		return cudaSuccess;	/* nothing left by async(): the usual case, cheap */
+	dev = all ? inj_vdev_current() : inj_vdev_of_stream(s);
 	pthread_mutex_lock(&pending_lock);
 	for (size_t i = 0; i < npend; i++) {
 		if (pend[i].vdev == dev && (all || pend[i].s == key)) {
 			err = pend[i].err;
 			memmove(&pend[i], &pend[i + 1], (npend - i - 1) * sizeof(pend[0]));
 			npend--;
+			atomic_store(&npend_seen, npend);
 			break;
 		}
 	}

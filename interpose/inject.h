@@ -47,6 +47,8 @@ struct inj_state {
 	struct inj_rules rules;
 	/* for each function, the rules that can match it, in order (NULL-terminated) */
 	struct inj_rule **candidates[INJ_NFNS];
+	/* whether those rules look at the call's devices (filters, the peer-copy family) */
+	bool needs_devices[INJ_NFNS];
 	atomic_int sticky;		/* a sticky() rule fired: every context call fails */
 	int cuda_version;		/* FERRY_CUDA_VERSION (0: the runtime's own) */
 	char summary_path[4096];	/* FERRY_SUMMARY, or empty */

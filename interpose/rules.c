@@ -432,16 +432,20 @@ static bool size_value(struct parser *ps, struct tok t, uint64_t *out)
 		buf[t.len] = '\0';
 		if (ferry__parse_size(buf, out))
 			return true;
-		/* Digits and a good suffix that failed anyway: too large for 64 bits. */
+		/* Digits and a good suffix that failed anyway: too large for 64 bits. The suffix
+		 * is tried after a single digit, in place of the ndig >= 1 digits. */
 		while (ndig < t.len && is_digit((unsigned char)t.s[ndig]))
 			ndig++;
-		buf[0] = '1';
-		memcpy(buf + 1, t.s + ndig, t.len - ndig);
-		buf[1 + t.len - ndig] = '\0';
-		if (ndig > 0 && ferry__parse_size(buf, out))
-			return fail(ps, t.s, NULL,
-				    "size %s out of range in size(MIN..MAX): at most 2^64-1 bytes",
-				    tokstr(tb, t));
+		if (ndig > 0) {
+			buf[0] = '1';
+			memcpy(buf + 1, t.s + ndig, t.len - ndig);
+			buf[1 + t.len - ndig] = '\0';
+			if (ferry__parse_size(buf, out))
+				return fail(ps, t.s, NULL,
+					    "size %s out of range in size(MIN..MAX): at most 2^64-1 "
+					    "bytes",
+					    tokstr(tb, t));
+		}
 	}
 	return fail(ps, t.s, NULL,
 		    "bad size '%s' in size(MIN..MAX): expected bytes with an optional K, M, G or T "

@@ -169,18 +169,11 @@ static bool valid(int v)
 	return v >= 0 && v < inj_vd.n;
 }
 
+/* The current device, kept by cudaSetDevice (without virtual devices, the physical one):
+ * rules ask for it on every call they look at, so no runtime call here. */
 int inj_vdev_current(void)
 {
-	if (inj_vd.active)
-		return inj_tls.vdev;
-	{
-		inj_pfn_cudaGetDevice f = (inj_pfn_cudaGetDevice)inj_real(INJ_FN_cudaGetDevice);
-		int d = -1;
-
-		if (!f || f(&d) != cudaSuccess)
-			return -1;
-		return d;
-	}
+	return inj_tls.vdev;
 }
 
 /* --- ranges: what memory belongs to which virtual device ------------------------------------- */
@@ -229,7 +222,7 @@ static void range_add(const void *p, size_t size, int vdev, enum range_kind kind
 	memmove(&ranges[i + 1], &ranges[i], (nranges - i) * sizeof(*ranges));
 	ranges[i] = (struct range){ (uintptr_t)p, size, vdev, kind };
 	nranges++;
-	if (kind == RANGE_DEVICE)
+	if (kind == RANGE_DEVICE && vdev >= 0 && vdev < INJ_MAX_VDEV)
 		used[vdev] += size;
 }
 
@@ -237,33 +230,24 @@ static void range_remove(struct range *r)
 {
 	size_t i = (size_t)(r - ranges);
 
-	if (r->kind == RANGE_DEVICE)
+	if (r->kind == RANGE_DEVICE && r->vdev >= 0 && r->vdev < INJ_MAX_VDEV)
 		used[r->vdev] -= r->size;
 	memmove(&ranges[i], &ranges[i + 1], (nranges - i - 1) * sizeof(*ranges));
 	nranges--;
 }
 
+/* Memory is tracked from its allocation (with or without virtual devices): what the program
+ * allocated through other functions (managed memory, pools ...) reads as host memory. */
 int inj_vdev_of_ptr(const void *p)
 {
-	if (inj_vd.active) {
-		struct range *r;
-		int v;
+	struct range *r;
+	int v;
 
-		pthread_mutex_lock(&vlock);
-		r = range_find(p);
-		v = r ? r->vdev : -1;
-		pthread_mutex_unlock(&vlock);
-		return v;
-	}
-	{
-		inj_pfn_cudaPointerGetAttributes f =
-			(inj_pfn_cudaPointerGetAttributes)inj_real(INJ_FN_cudaPointerGetAttributes);
-		struct cudaPointerAttributes a;
-
-		if (!f || f(&a, p) != cudaSuccess || a.type != cudaMemoryTypeDevice)
-			return -1;
-		return a.device;
-	}
+	pthread_mutex_lock(&vlock);
+	r = range_find(p);
+	v = r && r->kind == RANGE_DEVICE ? r->vdev : -1;
+	pthread_mutex_unlock(&vlock);
+	return v;
 }
 
 /* --- handles: what stream or event belongs to which virtual device ------------------------- */
@@ -341,28 +325,17 @@ static bool is_default_stream(cudaStream_t s)
 
 int inj_vdev_of_stream(cudaStream_t s)
 {
-	if (inj_vd.active) {
-		struct handle *e;
-		int v = inj_tls.vdev;
+	struct handle *e;
+	int v = inj_tls.vdev;
 
-		if (is_default_stream(s))
-			return v;
-		pthread_mutex_lock(&vlock);
-		e = handle_find(s);
-		if (e && e->kind == HANDLE_STREAM)
-			v = e->vdev;
-		pthread_mutex_unlock(&vlock);
+	if (is_default_stream(s))
 		return v;
-	}
-	{
-		inj_pfn_cudaStreamGetDevice f =
-			(inj_pfn_cudaStreamGetDevice)inj_real(INJ_FN_cudaStreamGetDevice);
-		int d = -1;
-
-		if (!f || f(s, &d) != cudaSuccess)
-			return -1;
-		return d;
-	}
+	pthread_mutex_lock(&vlock);
+	e = handle_find(s);
+	if (e && e->kind == HANDLE_STREAM)
+		v = e->vdev;
+	pthread_mutex_unlock(&vlock);
+	return v;
 }
 
 /* The virtual device of a handle of this kind, or -1 when it is not known. */
@@ -418,8 +391,12 @@ cudaError_t inj_impl_cudaSetDevice(int device)
 	cudaError_t err;
 	bool any;
 
-	if (!inj_vd.active)
-		return INJ_REAL(cudaSetDevice, (device));
+	if (!inj_vd.active) {
+		err = INJ_REAL(cudaSetDevice, (device));
+		if (err == cudaSuccess || err == cudaErrorDevicesUnavailable)
+			inj_tls.vdev = device;
+		return err;
+	}
 	any = enter();
 	leave();
 	if (!any)
@@ -436,8 +413,12 @@ cudaError_t inj_impl_cudaGetDevice(int *device)
 {
 	cudaError_t err = INJ_REAL(cudaGetDevice, (device));
 
-	if (inj_vd.active && err == cudaSuccess)
-		*device = inj_tls.vdev;
+	if (err == cudaSuccess) {
+		if (inj_vd.active)
+			*device = inj_tls.vdev;
+		else
+			inj_tls.vdev = *device;	/* the runtime's word is the truth */
+	}
 	return err;
 }
 
@@ -826,20 +807,20 @@ static bool fits(int v, size_t size)
 
 static void track(const void *p, size_t size, int v, enum range_kind kind)
 {
-	enter();
+	pthread_mutex_lock(&vlock);
 	range_add(p, size, v, kind);
-	leave();
+	pthread_mutex_unlock(&vlock);
 }
 
 static void untrack(const void *p)
 {
 	struct range *r;
 
-	enter();
+	pthread_mutex_lock(&vlock);
 	r = range_find(p);
 	if (r && r->base == (uintptr_t)p)
 		range_remove(r);
-	leave();
+	pthread_mutex_unlock(&vlock);
 }
 
 cudaError_t inj_impl_cudaMalloc(void **devPtr, size_t size)
@@ -847,9 +828,9 @@ cudaError_t inj_impl_cudaMalloc(void **devPtr, size_t size)
 	int v = inj_tls.vdev;
 	cudaError_t err;
 
-	if (!inj_vd.active || !devPtr)
+	if (!devPtr)
 		return INJ_REAL(cudaMalloc, (devPtr, size));
-	if (!fits(v, size))
+	if (inj_vd.active && !fits(v, size))
 		return inj_fail(cudaErrorMemoryAllocation);
 	err = INJ_REAL(cudaMalloc, (devPtr, size));
 	if (err == cudaSuccess)
@@ -862,11 +843,9 @@ cudaError_t inj_impl_cudaMallocPitch(void **devPtr, size_t *pitch, size_t width,
 	int v = inj_tls.vdev;
 	cudaError_t err;
 
-	if (!inj_vd.active || !devPtr || !pitch)
+	if (!devPtr || !pitch || (height && width > SIZE_MAX / height))
 		return INJ_REAL(cudaMallocPitch, (devPtr, pitch, width, height));
-	if (height && width > SIZE_MAX / height)
-		return INJ_REAL(cudaMallocPitch, (devPtr, pitch, width, height));
-	if (!fits(v, width * height))
+	if (inj_vd.active && !fits(v, width * height))
 		return inj_fail(cudaErrorMemoryAllocation);
 	err = INJ_REAL(cudaMallocPitch, (devPtr, pitch, width, height));
 	if (err == cudaSuccess)
@@ -880,11 +859,10 @@ cudaError_t inj_impl_cudaMalloc3D(struct cudaPitchedPtr *pitchedDevPtr, struct c
 	size_t bytes;
 	cudaError_t err;
 
-	if (!inj_vd.active || !pitchedDevPtr ||
-	    __builtin_mul_overflow(extent.width, extent.height, &bytes) ||
+	if (!pitchedDevPtr || __builtin_mul_overflow(extent.width, extent.height, &bytes) ||
 	    __builtin_mul_overflow(bytes, extent.depth, &bytes))
 		return INJ_REAL(cudaMalloc3D, (pitchedDevPtr, extent));
-	if (!fits(v, bytes))
+	if (inj_vd.active && !fits(v, bytes))
 		return inj_fail(cudaErrorMemoryAllocation);
 	err = INJ_REAL(cudaMalloc3D, (pitchedDevPtr, extent));
 	if (err == cudaSuccess)
@@ -898,10 +876,10 @@ cudaError_t inj_impl_cudaMallocAsync(void **devPtr, size_t size, cudaStream_t hS
 	int v;
 	cudaError_t err;
 
-	if (!inj_vd.active || !devPtr)
+	if (!devPtr)
 		return INJ_REAL(cudaMallocAsync, (devPtr, size, hStream));
 	v = inj_vdev_of_stream(hStream);
-	if (!fits(v, size))
+	if (inj_vd.active && !fits(v, size))
 		return inj_fail(cudaErrorMemoryAllocation);
 	err = INJ_REAL(cudaMallocAsync, (devPtr, size, hStream));
 	if (err == cudaSuccess)
@@ -913,7 +891,7 @@ cudaError_t inj_impl_cudaFree(void *devPtr)
 {
 	cudaError_t err = INJ_REAL(cudaFree, (devPtr));
 
-	if (inj_vd.active && err == cudaSuccess)
+	if (err == cudaSuccess)
 		untrack(devPtr);
 	return err;
 }
@@ -922,7 +900,7 @@ cudaError_t inj_impl_cudaFreeAsync(void *devPtr, cudaStream_t hStream)
 {
 	cudaError_t err = INJ_REAL(cudaFreeAsync, (devPtr, hStream));
 
-	if (inj_vd.active && err == cudaSuccess)
+	if (err == cudaSuccess)
 		untrack(devPtr);
 	return err;
 }
@@ -931,7 +909,7 @@ cudaError_t inj_impl_cudaMallocHost(void **ptr, size_t size)
 {
 	cudaError_t err = INJ_REAL(cudaMallocHost, (ptr, size));
 
-	if (inj_vd.active && err == cudaSuccess)
+	if (err == cudaSuccess)
 		track(*ptr, size, inj_tls.vdev, RANGE_PINNED);
 	return err;
 }
@@ -940,7 +918,7 @@ cudaError_t inj_impl_cudaHostAlloc(void **pHost, size_t size, unsigned int flags
 {
 	cudaError_t err = INJ_REAL(cudaHostAlloc, (pHost, size, flags));
 
-	if (inj_vd.active && err == cudaSuccess)
+	if (err == cudaSuccess)
 		track(*pHost, size, inj_tls.vdev, RANGE_PINNED);
 	return err;
 }
@@ -949,7 +927,7 @@ cudaError_t inj_impl_cudaFreeHost(void *ptr)
 {
 	cudaError_t err = INJ_REAL(cudaFreeHost, (ptr));
 
-	if (inj_vd.active && err == cudaSuccess)
+	if (err == cudaSuccess)
 		untrack(ptr);
 	return err;
 }
@@ -958,7 +936,7 @@ cudaError_t inj_impl_cudaHostRegister(void *ptr, size_t size, unsigned int flags
 {
 	cudaError_t err = INJ_REAL(cudaHostRegister, (ptr, size, flags));
 
-	if (inj_vd.active && err == cudaSuccess)
+	if (err == cudaSuccess)
 		track(ptr, size, inj_tls.vdev, RANGE_REGISTERED);
 	return err;
 }
@@ -967,7 +945,7 @@ cudaError_t inj_impl_cudaHostUnregister(void *ptr)
 {
 	cudaError_t err = INJ_REAL(cudaHostUnregister, (ptr));
 
-	if (inj_vd.active && err == cudaSuccess)
+	if (err == cudaSuccess)
 		untrack(ptr);
 	return err;
 }
@@ -1080,23 +1058,23 @@ cudaError_t inj_impl_cudaMemcpy3DPeerAsync(const struct cudaMemcpy3DPeerParms *p
 
 static void tag(const void *h, enum handle_kind kind)
 {
-	enter();
+	pthread_mutex_lock(&vlock);
 	handle_add(h, inj_tls.vdev, kind);
-	leave();
+	pthread_mutex_unlock(&vlock);
 }
 
 static void untag(const void *h)
 {
-	enter();
+	pthread_mutex_lock(&vlock);
 	handle_remove(h);
-	leave();
+	pthread_mutex_unlock(&vlock);
 }
 
 cudaError_t inj_impl_cudaStreamCreate(cudaStream_t *pStream)
 {
 	cudaError_t err = INJ_REAL(cudaStreamCreate, (pStream));
 
-	if (inj_vd.active && err == cudaSuccess)
+	if (err == cudaSuccess)
 		tag(*pStream, HANDLE_STREAM);
 	return err;
 }
@@ -1105,7 +1083,7 @@ cudaError_t inj_impl_cudaStreamCreateWithFlags(cudaStream_t *pStream, unsigned i
 {
 	cudaError_t err = INJ_REAL(cudaStreamCreateWithFlags, (pStream, flags));
 
-	if (inj_vd.active && err == cudaSuccess)
+	if (err == cudaSuccess)
 		tag(*pStream, HANDLE_STREAM);
 	return err;
 }
@@ -1115,7 +1093,7 @@ cudaError_t inj_impl_cudaStreamCreateWithPriority(cudaStream_t *pStream, unsigne
 {
 	cudaError_t err = INJ_REAL(cudaStreamCreateWithPriority, (pStream, flags, priority));
 
-	if (inj_vd.active && err == cudaSuccess)
+	if (err == cudaSuccess)
 		tag(*pStream, HANDLE_STREAM);
 	return err;
 }
@@ -1124,7 +1102,7 @@ cudaError_t inj_impl_cudaStreamDestroy(cudaStream_t stream)
 {
 	cudaError_t err = INJ_REAL(cudaStreamDestroy, (stream));
 
-	if (inj_vd.active && err == cudaSuccess)
+	if (err == cudaSuccess)
 		untag(stream);
 	return err;
 }
@@ -1142,7 +1120,7 @@ cudaError_t inj_impl_cudaEventCreate(cudaEvent_t *event)
 {
 	cudaError_t err = INJ_REAL(cudaEventCreate, (event));
 
-	if (inj_vd.active && err == cudaSuccess)
+	if (err == cudaSuccess)
 		tag(*event, HANDLE_EVENT);
 	return err;
 }
@@ -1151,7 +1129,7 @@ cudaError_t inj_impl_cudaEventCreateWithFlags(cudaEvent_t *event, unsigned int f
 {
 	cudaError_t err = INJ_REAL(cudaEventCreateWithFlags, (event, flags));
 
-	if (inj_vd.active && err == cudaSuccess)
+	if (err == cudaSuccess)
 		tag(*event, HANDLE_EVENT);
 	return err;
 }
@@ -1160,7 +1138,7 @@ cudaError_t inj_impl_cudaEventDestroy(cudaEvent_t event)
 {
 	cudaError_t err = INJ_REAL(cudaEventDestroy, (event));
 
-	if (inj_vd.active && err == cudaSuccess)
+	if (err == cudaSuccess)
 		untag(event);
 	return err;
 }

@@ -136,7 +136,10 @@ static inline cudaError_t sticky_error(unsigned flags)
 			struct inj_region r_ = { 0 };                                            \
 			void *kept_;                                                             \
                                                                                                  \
-			INJ_DEV_##DEVS_ c_.size = (uint64_t)(SIZE_);                            \
+			if (inj.needs_devices[INJ_FN_##name]) {                                  \
+				INJ_DEV_##DEVS_                                                  \
+			}                                                                        \
+			c_.size = (uint64_t)(SIZE_);                                             \
 			c_.family_bits = family_bits(INJ_FN_##name, &c_);                        \
 			inj_decide(&c_, &d_);                                                    \
 			if (d_.rule) {                                                           \
