@@ -137,7 +137,8 @@ static bool is_print(int c)
 /*
  * Writes the rule [rule, end) on one line and a caret under at (at may be end) on the next,
  * both indented by two spaces. A tab shows as a space, other bytes that are not printable
- * ASCII as '?', so that the caret stays under its byte; a long rule shows as a window around the caret, cut with "...".
+ * ASCII as '?', so that the caret stays under its byte; a long rule shows as a window around
+ * the caret, cut with "...".
  */
 static void show_rule(struct msg *m, const char *rule, const char *end, const char *at)
 {
@@ -152,8 +153,11 @@ static void show_rule(struct msg *m, const char *rule, const char *end, const ch
 			from = len - SHOW_WIDTH;
 		to = from + SHOW_WIDTH;
 	}
-	for (size_t i = from; i < to; i++)
-		text[n++] = rule[i] == '\t' ? ' ' : is_print((unsigned char)rule[i]) ? rule[i] : '?';
+	for (size_t i = from; i < to; i++) {
+		unsigned char c = (unsigned char)rule[i];
+
+		text[n++] = c == '\t' ? ' ' : is_print(c) ? (char)c : '?';
+	}
 	text[n] = '\0';
 	msg_add(m, "  %s%s%s\n", from ? "..." : "", text, to < len ? "..." : "");
 	msg_add(m, "  %*s^", (int)((from ? 3 : 0) + col - from), "");
@@ -368,7 +372,8 @@ static bool parse_number(struct parser *ps, const char *form, uint64_t min, uint
 	char buf[16], tb[TOKBUF];
 
 	if (t.len == 0)
-		return fail(ps, at, NULL, "expected a number in %s, found %s", form, found(ps, buf));
+		return fail(ps, at, NULL, "expected a number in %s, found %s", form,
+			    found(ps, buf));
 	if (!all_digits(t))
 		return fail(ps, at, NULL,
 			    "bad number '%s' in %s: expected decimal digits only, %" PRIu64
@@ -425,27 +430,27 @@ static struct tok take_size(struct parser *ps)
 static bool size_value(struct parser *ps, struct tok t, uint64_t *out)
 {
 	char buf[64], tb[TOKBUF];
-	size_t ndig = 0;
+	size_t ndig = 0, slen;
+	uint64_t one;
 
+	while (ndig < t.len && is_digit((unsigned char)t.s[ndig]))
+		ndig++;
+	slen = t.len - ndig;
 	if (t.len < sizeof(buf)) {
 		memcpy(buf, t.s, t.len);
 		buf[t.len] = '\0';
 		if (ferry__parse_size(buf, out))
 			return true;
-		/* Digits and a good suffix that failed anyway: too large for 64 bits. The suffix
-		 * is tried after a single digit, in place of the ndig >= 1 digits. */
-		while (ndig < t.len && is_digit((unsigned char)t.s[ndig]))
-			ndig++;
-		if (ndig > 0) {
-			buf[0] = '1';
-			memcpy(buf + 1, t.s + ndig, t.len - ndig);
-			buf[1 + t.len - ndig] = '\0';
-			if (ferry__parse_size(buf, out))
-				return fail(ps, t.s, NULL,
-					    "size %s out of range in size(MIN..MAX): at most 2^64-1 "
-					    "bytes",
-					    tokstr(tb, t));
-		}
+	}
+	/* Digits and a good suffix (tried after a single digit) that failed: too large. */
+	if (ndig > 0 && slen < sizeof(buf) - 1) {
+		buf[0] = '1';
+		memcpy(buf + 1, t.s + ndig, slen);
+		buf[1 + slen] = '\0';
+		if (ferry__parse_size(buf, &one))
+			return fail(ps, t.s, NULL,
+				    "size %s out of range in size(MIN..MAX): at most 2^64-1 bytes",
+				    tokstr(tb, t));
 	}
 	return fail(ps, t.s, NULL,
 		    "bad size '%s' in size(MIN..MAX): expected bytes with an optional K, M, G or T "
@@ -561,8 +566,8 @@ static bool action_fits(struct parser *ps, const struct inj_rule *r, const char 
 			return true;
 		return fail(ps, at, NULL,
 			    "corrupt does not apply to %s: it applies only to calls that write a "
-			    "destination (copies, peer copies and memsets, or the families copy and "
-			    "peer-copy)",
+			    "destination (copies, peer copies and memsets, or the families copy "
+			    "and peer-copy)",
 			    target_name(r));
 	case INJ_ASYNC:
 		if (device_work)
@@ -969,7 +974,9 @@ bool inj_rule_matches(const struct inj_rule *r, const struct inj_call *c)
 	}
 	if (r->has_pair) {
 		/* a call without a pair of devices has no device to compare with a named one */
-		if ((r->pair_src != INJ_ANY || r->pair_dst != INJ_ANY) && (c->src < 0 || c->dst < 0))
+		bool names_device = r->pair_src != INJ_ANY || r->pair_dst != INJ_ANY;
+
+		if (names_device && (c->src < 0 || c->dst < 0))
 			return false;
 		if (r->pair_src != INJ_ANY && c->src != r->pair_src)
 			return false;

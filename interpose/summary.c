@@ -3,7 +3,8 @@
  * names a file: every rule with how often it matched and fired, every wrapped function with
  * its call count. One file a process: the first process writes FERRY_SUMMARY itself, every
  * other one (a forked child, a program it runs) FERRY_SUMMARY.<pid>; `ferry inject` reads
- * them all. JSON, through jansson; written to a temporary name, then renamed, so a reader
+ * them all; a process other than the first that made no CUDA call (a shell, make ...)
+ * writes none. JSON, through jansson; written to a temporary name, then renamed, so a reader
  * never sees half a file.
  */
 #include "inject.h"
@@ -76,9 +77,17 @@ void inj_summary_write(void)
 	char path[4200];
 	const char *root = getenv("FERRY_SUMMARY_ROOT");
 
+	bool is_root = root && atol(root) == (long)getpid();
+	uint64_t calls = 0;
+
 	if (!inj.summary_path[0])
 		return;
-	if (root && atol(root) == (long)getpid())
+	for (int fn = 0; fn < INJ_NFNS; fn++)
+		calls += atomic_load(&inj.calls[fn]);
+	/* The processes a program starts that never call CUDA (a shell, make ...) say nothing. */
+	if (!is_root && calls == 0)
+		return;
+	if (is_root)
 		snprintf(path, sizeof(path), "%s", inj.summary_path);
 	else
 		snprintf(path, sizeof(path), "%s.%ld", inj.summary_path, (long)getpid());

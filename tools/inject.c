@@ -227,7 +227,9 @@ static void add_summary(const char *path, struct totals *t)
 	calls = json_object_get(root, "calls");
 	json_object_foreach(calls, key, v)
 		t->calls += (unsigned long long)json_integer_value(v);
-	if (!t->backend[0]) {
+	/* The devices, from a process that used some (the first may be a shell). */
+	if (!t->backend[0] || (t->pdev == 0 && json_integer_value(json_object_get(
+						   json_object_get(root, "devices"), "physical")))) {
 		json_t *d = json_object_get(root, "devices");
 
 		snprintf(t->backend, sizeof(t->backend), "%s",
@@ -381,7 +383,7 @@ int cmd_inject(int argc, char **argv)
 	struct inject_opts o;
 	int first = parse(argc, argv, &o), nrules, status;
 	char libs[2 * PATH_MAX + 2], ibuf[PATH_MAX], sbuf[PATH_MAX];
-	char tmpdir[] = "/tmp/ferry-inject-XXXXXX", summary[PATH_MAX + 32];
+	char tmpdir[] = "/tmp/ferry-inject-XXXXXX", summary[PATH_MAX];
 	const char *inject, *sim = NULL;
 	bool use_sim, all_fired;
 	struct totals *t;
@@ -407,6 +409,9 @@ int cmd_inject(int argc, char **argv)
 	snprintf(libs, sizeof(libs), "%s%s%s", inject, sim ? ":" : "", sim ? sim : "");
 
 	if (o.summary) {
+		if (strlen(o.summary) >= sizeof(summary) - 32)
+			return usage_error("--summary: the path is too long (%zu characters)",
+					   strlen(o.summary));
 		snprintf(summary, sizeof(summary), "%s", o.summary);
 	} else {
 		if (!mkdtemp(tmpdir)) {

@@ -1,10 +1,12 @@
 #!/bin/sh
-# Installs what ferry needs to build and test on Debian or Ubuntu (apt), and checks that the
-# CUDA Toolkit (13.x: headers and libcudart.so.13; no GPU or driver needed) is there.
-# Runs apt-get through sudo when not root.
+# Installs what ferry needs to build and test on Debian or Ubuntu (apt): the build tools,
+# CMocka (tests), jansson (JSON summaries), gcovr (coverage), clang with its libFuzzer runtime
+# (the fault-rule fuzzer); then checks that the CUDA Toolkit (13.x: headers and
+# libcudart.so.13; no GPU or driver needed) is there. Runs apt-get through sudo when not root.
 set -eu
 
-packages="build-essential cmake pkg-config libcmocka-dev gcovr binutils"
+packages="build-essential cmake pkg-config libcmocka-dev libjansson-dev gcovr binutils clang
+libclang-rt-14-dev"
 
 if [ "$(id -u)" -eq 0 ]; then
 	sudo=""

@@ -29,9 +29,17 @@ file(GLOB pc ${prefix}/lib*/pkgconfig/ferry.pc ${prefix}/lib/*/pkgconfig/ferry.p
 if(NOT pc)
   message(FATAL_ERROR "no ferry.pc installed")
 endif()
-file(STRINGS ${pc} lines REGEX "^sim_library=")
-if(NOT lines)
-  message(FATAL_ERROR "ferry.pc has no sim_library")
+file(STRINGS ${pc} lines REGEX "^(sim|inject)_library=")
+list(LENGTH lines nlines)
+if(NOT nlines EQUAL 2)
+  message(FATAL_ERROR "ferry.pc lacks sim_library or inject_library")
+endif()
+# The installed interposer, from the installed command, over the installed simulator.
+execute_process(COMMAND ${ferry} inject --backend sim --devices 4 -- ${WORK}/consumer/consumer
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "consumer sees 4 devices"
+   OR NOT err MATCHES "4 virtual devices over 1")
+  message(FATAL_ERROR "installed ferry inject: status ${rc}, '${out}' '${err}'")
 endif()
 # The installed command finds the installed simulator, with 3 devices.
 execute_process(COMMAND ${ferry} sim --devices 3 -- ${WORK}/consumer/consumer
