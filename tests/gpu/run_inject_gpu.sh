@@ -18,7 +18,9 @@ export LD_LIBRARY_PATH="$(dirname "$lib"):${LD_LIBRARY_PATH:-}"
 { cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMOCKA_INCLUDE_DIR="$cm/usr/include" \
 	-DCMOCKA_LIBRARY="$lib" -DJANSSON_INCLUDE_DIR="$js/usr/include" \
 	-DJANSSON_STATIC="$(find "$js" -name libjansson.a | head -n 1)" &&
-	cmake --build "$build" -j"$(nproc)"; } >"$out/build.log" 2>&1 || {
+	cmake --build "$build" -j"$(nproc)" --target ferry ferry_inject ferry_sim peer_ring \
+		inject_overhead conf_device conf_memory conf_copy conf_misuse conf_peer conf_stream \
+		conf_event conf_errors; } >"$out/build.log" 2>&1 || {
 	tail -n 30 "$out/build.log"
 	exit 1
 }
