@@ -19,6 +19,8 @@ bool self_dir(char *out, size_t len);
 bool is_file(const char *p);
 /* ferry's libraries, beside the command (or where FERRY_SIM_LIBRARY / FERRY_INJECT_LIBRARY
  * say); NULL with a message when missing. */
+const char *find_lib(const char *name, const char *build_path, const char *var, char *buf,
+		     size_t len);
 const char *find_sim(char *buf, size_t len);
 const char *find_inject(char *buf, size_t len);
 bool set_env(const char *name, const char *value);

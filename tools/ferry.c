@@ -98,8 +98,8 @@ bool is_file(const char *p)
 
 /* Where one of ferry's libraries is (name, as built at build_path, or as env says), or NULL
  * with a message. */
-static const char *find_lib(const char *name, const char *build_path, const char *var, char *buf,
-			    size_t len)
+const char *find_lib(const char *name, const char *build_path, const char *var, char *buf,
+		     size_t len)
 {
 	const char *env = getenv(var);
 	char dir[PATH_MAX];

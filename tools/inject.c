@@ -48,6 +48,8 @@ const char usage_inject[] =
 	"  --sim-devices N    physical devices of the simulator (default 1, like a 1-GPU box)\n"
 	"  --summary F        write the JSON summary to F (each other process: F.<pid>)\n"
 	"  --require-fired    exit 3 when a rule never fired (a test that injected nothing)\n"
+	"  --keep-nvml        with --devices, leave NVML visible (by default it is hidden: it\n"
+	"                     counts the physical GPUs, and programs such as PyTorch ask it first)\n"
 	"\n"
 	"fault rules:\n"
 	"  rules   := rule { ';' rule }\n"
@@ -76,7 +78,7 @@ const char usage_inject[] =
 struct inject_opts {
 	const char *devices, *peers, *device_mem, *faults, *faults_file, *cuda, *backend;
 	const char *sim_devices, *summary;
-	bool require_fired;
+	bool require_fired, keep_nvml;
 };
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
@@ -346,6 +348,7 @@ static int parse(int argc, char **argv, struct inject_opts *o)
 		{ "sim-devices", required_argument, NULL, 'S' },
 		{ "summary", required_argument, NULL, 's' },
 		{ "require-fired", no_argument, NULL, 'r' },
+		{ "keep-nvml", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -366,6 +369,7 @@ static int parse(int argc, char **argv, struct inject_opts *o)
 		case 'S': o->sim_devices = optarg; break;
 		case 's': o->summary = optarg; break;
 		case 'r': o->require_fired = true; break;
+		case 'k': o->keep_nvml = true; break;
 		case 'h':
 			fputs(usage_inject, stdout);
 			return 0;
@@ -382,9 +386,9 @@ int cmd_inject(int argc, char **argv)
 {
 	struct inject_opts o;
 	int first = parse(argc, argv, &o), nrules, status;
-	char libs[2 * PATH_MAX + 2], ibuf[PATH_MAX], sbuf[PATH_MAX];
+	char libs[3 * PATH_MAX + 3], ibuf[PATH_MAX], sbuf[PATH_MAX], nbuf[PATH_MAX];
 	char tmpdir[] = "/tmp/ferry-inject-XXXXXX", summary[PATH_MAX];
-	const char *inject, *sim = NULL;
+	const char *inject, *sim = NULL, *nvml = NULL;
 	bool use_sim, all_fired;
 	struct totals *t;
 	pid_t pid;
@@ -406,7 +410,13 @@ int cmd_inject(int argc, char **argv)
 		return usage_error("--sim-devices '%s' needs the sim backend", o.sim_devices);
 	if (use_sim && !(sim = find_sim(sbuf, sizeof(sbuf))))
 		return EXIT_USAGE;
-	snprintf(libs, sizeof(libs), "%s%s%s", inject, sim ? ":" : "", sim ? sim : "");
+	/* Under virtual devices, NVML (which counts the physical GPUs) is hidden. */
+	if (o.devices && !o.keep_nvml && !(nvml = find_lib("libferry_nvml.so", FERRY_BUILD_NVML,
+							  "FERRY_NVML_LIBRARY", nbuf,
+							  sizeof(nbuf))))
+		return EXIT_USAGE;
+	snprintf(libs, sizeof(libs), "%s%s%s%s%s", inject, sim ? ":" : "", sim ? sim : "",
+		 nvml ? ":" : "", nvml ? nvml : "");
 
 	if (o.summary) {
 		if (strlen(o.summary) >= sizeof(summary) - 32)
