@@ -19,6 +19,7 @@
  *   wrappers.c  the exported functions, expanded from common/cuda_api.def, and steps 1-2
  *   faults.c    settings from the environment, and what each action does
  *   vdev.c      virtual devices
+ *   driver.c    the driver functions virtual devices must translate
  *   errors.c    the last-error slot the interposer adds to the runtime's, versions
  *   summary.c   the summary written at exit (FERRY_SUMMARY)
  *   control.c   the control API (ferry_inject.h)
@@ -158,6 +159,8 @@ int inj_vdev_of_ptr(const void *p);
 /* The virtual device a stream belongs to (0, legacy and per-thread: the current one). */
 int inj_vdev_of_stream(cudaStream_t s);
 int inj_vdev_current(void);
+/* The physical device under virtual device v, or -1 when v is not one. */
+int inj_vdev_phys(int v);
 
 /* --- summary (summary.c) ---------------------------------------------------------------------- */
 

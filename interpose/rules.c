@@ -545,7 +545,7 @@ static bool parse_target(struct parser *ps, struct inj_rule *r)
 		    is_blank(peek(ps)) ? " (a rule has no spaces, except before each filter)" : "");
 }
 
-/* Whether action a may act on r's target; fails saying what a applies to when not. */
+/* Whether r's action may act on r's target; fails saying what the action applies to when not. */
 static bool action_fits(struct parser *ps, const struct inj_rule *r, const char *at)
 {
 	int cls = r->fn >= 0 ? (int)inj_fns[r->fn].cls : -1;
@@ -615,6 +615,25 @@ static bool parse_error_name(struct parser *ps, struct inj_rule *r, const char *
 	return true;
 }
 
+/* The MODE of corrupt(MODE), after the '('. */
+static bool parse_corrupt_mode(struct parser *ps, struct inj_rule *r)
+{
+	const char *at = ps->p;
+	struct tok t = take(ps, is_word);
+	char buf[16], tb[TOKBUF];
+	int m;
+
+	if (t.len == 0)
+		return fail(ps, at, NULL, "expected a mode in corrupt(MODE): " MODES ", found %s",
+			    found(ps, buf));
+	m = lookup(corrupt_names, ARRAY_SIZE(corrupt_names), t.s, t.len);
+	if (m < 0)
+		return fail(ps, at, suggest(t, corrupt_names, ARRAY_SIZE(corrupt_names)),
+			    "unknown corrupt mode '%s': expected " MODES, tokstr(tb, t));
+	r->corrupt = (enum inj_corrupt)m;
+	return true;
+}
+
 /* action, after the ':' */
 static bool parse_action(struct parser *ps, struct inj_rule *r)
 {
@@ -654,16 +673,8 @@ static bool parse_action(struct parser *ps, struct inj_rule *r)
 			return false;
 		break;
 	case INJ_CORRUPT:
-		at = ps->p;
-		t = take(ps, is_word);
-		if (t.len == 0)
-			return fail(ps, at, NULL, "expected a mode in corrupt(MODE): " MODES
-				    ", found %s", found(ps, buf));
-		a = lookup(corrupt_names, ARRAY_SIZE(corrupt_names), t.s, t.len);
-		if (a < 0)
-			return fail(ps, at, suggest(t, corrupt_names, ARRAY_SIZE(corrupt_names)),
-				    "unknown corrupt mode '%s': expected " MODES, tokstr(tb, t));
-		r->corrupt = (enum inj_corrupt)a;
+		if (!parse_corrupt_mode(ps, r))
+			return false;
 		break;
 	case INJ_DELAY:
 		if (!parse_number(ps, "delay(USEC)", 0, INJ_MAX_DELAY_US, &v))
@@ -790,17 +801,20 @@ static bool parse_rule(struct parser *ps, struct inj_rule *r)
 		has_trigger = true;
 	}
 	while (ps->p < ps->end) {
+		const char *want = "'@' and a trigger, a space and a filter";
+
+		if (has_trigger)
+			want = "a space and a filter";
+		if (has_filter)
+			want = "a space and another filter";
+		if (peek(ps) == '@' && has_trigger)
+			return fail(ps, ps->p, NULL, "a rule has one trigger at most");
 		if (peek(ps) == '@')
 			return fail(ps, ps->p, NULL,
-				    has_trigger ? "a rule has one trigger at most"
-						: "the trigger goes right after the action, before "
-						  "the filters");
+				    "the trigger goes right after the action, before the filters");
 		if (!is_blank(peek(ps)))
-			return fail(ps, ps->p, NULL, "expected %s, found %s",
-				    has_filter    ? "a space and another filter, or the end of the rule"
-				    : has_trigger ? "a space and a filter, or the end of the rule"
-						  : "'@' and a trigger, a space and a filter, or the "
-						    "end of the rule",
+			return fail(ps, ps->p, NULL,
+				    "expected %s, or the end of the rule, found %s", want,
 				    found(ps, buf));
 		while (is_blank(peek(ps)))
 			ps->p++;
@@ -864,8 +878,7 @@ static bool parse_text(const char *text, const char *origin, unsigned line, bool
 		return false;
 	}
 	if (strnlen(text, INJ_MAX_SPEC + 1) > INJ_MAX_SPEC) {
-		msg_add(&m, "%s: too long: more than %u bytes (at most %u)", ps.origin,
-			INJ_MAX_SPEC, INJ_MAX_SPEC);
+		msg_add(&m, "%s: too long: more than %u bytes", ps.origin, INJ_MAX_SPEC);
 		return false;
 	}
 	for (;;) {
@@ -940,12 +953,17 @@ out_free_scratch:
 	return false;
 }
 
+/*
+ * Appending may move out->v (realloc): take pointers to rules only once every text is parsed,
+ * and never parse into a set that other threads are matching against.
+ */
 bool inj_rules_parse(const char *spec, const char *origin, unsigned line, struct inj_rules *out,
 		     char *err, size_t errlen)
 {
 	return parse_text(spec, origin, line, false, out, err, errlen);
 }
 
+/* A file's rules: as inj_rules_parse's, and a line end also ends a rule, '#' a comment. */
 bool inj_rules_parse_file(const char *text, const char *path, struct inj_rules *out, char *err,
 			  size_t errlen)
 {

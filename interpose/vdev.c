@@ -169,6 +169,14 @@ static bool valid(int v)
 	return v >= 0 && v < inj_vd.n;
 }
 
+int inj_vdev_phys(int v)
+{
+	bool any = enter();
+
+	leave();
+	return any && valid(v) ? phys(v) : -1;
+}
+
 /* The current device, kept by cudaSetDevice (without virtual devices, the physical one):
  * rules ask for it on every call they look at, so no runtime call here. */
 int inj_vdev_current(void)
