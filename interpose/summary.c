@@ -35,7 +35,9 @@ static json_t *summary_json(void)
 	json_object_set_new(root, "program", json_string(exe));
 	json_object_set_new(root, "backend", json_string(inj_backend()));
 	json_object_set_new(devices, "virtual", inj_vd.active ? json_integer(inj_vd.n) : json_null());
-	json_object_set_new(devices, "physical", json_integer(inj_vd.nphys));
+	/* physical: learnt at the first call that needed it (null when none did) */
+	json_object_set_new(devices, "physical",
+			    inj_vd.nphys ? json_integer(inj_vd.nphys) : json_null());
 	json_object_set_new(root, "devices", devices);
 	for (size_t i = 0; i < inj.rules.n; i++) {
 		struct inj_rule *r = &inj.rules.v[i];

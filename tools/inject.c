@@ -324,8 +324,10 @@ static bool report(const struct totals *t, int nrules)
 	snprintf(line + len, sizeof(line) - len, "%d process%s, %llu CUDA calls (%s", t->processes,
 		 t->processes == 1 ? "" : "es", t->calls, t->backend);
 	fprintf(stderr, "%s", line);
-	if (t->vdev)
+	if (t->vdev && t->pdev)
 		fprintf(stderr, ", %d virtual devices over %d", t->vdev, t->pdev);
+	else if (t->vdev)
+		fprintf(stderr, ", %d virtual devices", t->vdev);
 	fprintf(stderr, ")\n");
 	for (int i = 0; i < nrules; i++)
 		if (t->fired[i] == 0)
