@@ -81,6 +81,7 @@ static int child_async(void)
 	printf("sync_copy=%d ", (int)cudaMemcpy(d, h, N, cudaMemcpyHostToDevice));
 	printf("devsync=%d ", (int)cudaDeviceSynchronize());
 	printf("devsync=%d\n", (int)cudaDeviceSynchronize());
+	free(h);
 	return 0;
 }
 
@@ -128,6 +129,8 @@ static int child_corrupt(void)
 	       count_bytes(back, N, 0x5a), count_bytes(back, N, 0x11), count_bytes(back, N, 0),
 	       flipped, back[0] == 0x5a, back[N - 1] == 0x11);
 	printf("last=%d\n", (int)cudaGetLastError());
+	free(h);
+	free(back);
 	return 0;
 }
 
@@ -144,6 +147,7 @@ static int child_corrupt2d(void)
 	cudaMemcpy2D(back, 64, d, pitch, 64, 8, cudaMemcpyDeviceToHost);
 	printf("rows_new=%zu rows_old=%zu\n", count_bytes(back, 64 * 4, 0x5a) / 64,
 	       count_bytes(back + 64 * 4, 64 * 4, 0x11) / 64);
+	free(h);
 	return 0;
 }
 
@@ -190,6 +194,7 @@ static int child_pairs(void)
 	printf("small=%d ", (int)cudaMemcpy(a2, a, 1024, cudaMemcpyDeviceToDevice));
 	printf("h2d=%d\n", (int)cudaMemcpy(a, h, N, cudaMemcpyHostToDevice));
 	cudaGetLastError();
+	free(h);
 	return 0;
 }
 
