@@ -1,40 +1,68 @@
 /*
- * driver.c: the few CUDA driver functions that virtual devices must see, because programs
- * call them with a device ordinal next to the runtime. PyTorch asks
- * cuDevicePrimaryCtxGetState(ordinal) before it moves a tensor to a device: on a 1-GPU box
- * presented as 4, ordinal 3 must mean the GPU under virtual device 3. Without virtual devices
- * they pass through. Not in common/cuda_api.def: that table is the runtime's.
+ * driver.c: the few CUDA driver functions that virtual devices must translate, because
+ * programs call them with a device ordinal next to the runtime. PyTorch, before it moves a
+ * tensor to cuda:N, asks cuDevicePrimaryCtxGetState(N), a function it finds with
+ * dlsym(dlopen("libcuda.so.1"), ...): on a 1-GPU box presented as 4 devices, ordinal 3 must
+ * mean the GPU under virtual device 3. Not in common/cuda_api.def: that table is the runtime's.
+ *
+ * So the interposer exports the function (for programs linked against libcuda), and wraps
+ * dlsym: a lookup of it in libcuda answers the interposer's while virtual devices are on.
+ * dlsym(RTLD_NEXT) and dlsym(RTLD_DEFAULT) depend on who calls; the wrapper hands them to the
+ * real dlsym by a tail call, so the caller the real one sees is the program's.
  */
+#define _GNU_SOURCE
 #include "inject.h"
 
 #include <dlfcn.h>
+#include <string.h>
 
 typedef int inj_curesult;
+typedef inj_curesult (*primary_ctx_state_fn)(int, unsigned int *, int *);
+typedef void *(*dlsym_fn)(void *, const char *);
 
 #define CU_ERROR_NOT_INITIALIZED 3
 #define CU_ERROR_INVALID_DEVICE 101
 
-/* A driver function: behind the interposer, or in the loaded libcuda.so.1. */
-static void *driver_fn(const char *name)
-{
-	void *f = dlsym(RTLD_NEXT, name);
-	void *h;
+static _Atomic(void *) real_dlsym;
+static _Atomic(void *) real_primary;
 
-	if (f)
-		return f;
-	h = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_NOLOAD);
-	return h ? dlsym(h, name) : NULL;
+static dlsym_fn get_real_dlsym(void)
+{
+	void *f = atomic_load_explicit(&real_dlsym, memory_order_acquire);
+
+	if (!f) {
+		f = dlvsym(RTLD_NEXT, "dlsym", "GLIBC_2.34");
+		if (!f)
+			f = dlvsym(RTLD_NEXT, "dlsym", "GLIBC_2.2.5");
+		atomic_store_explicit(&real_dlsym, f, memory_order_release);
+	}
+	return (dlsym_fn)f;
+}
+
+/* The driver's own cuDevicePrimaryCtxGetState. */
+static primary_ctx_state_fn get_real_primary(void)
+{
+	void *f = atomic_load_explicit(&real_primary, memory_order_acquire);
+
+	if (!f) {
+		dlsym_fn sym = get_real_dlsym();
+		void *h = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_NOLOAD);
+
+		f = sym ? sym(RTLD_NEXT, "cuDevicePrimaryCtxGetState") : NULL;
+		if (!f && h && sym)
+			f = sym(h, "cuDevicePrimaryCtxGetState");
+		if (h)
+			dlclose(h);
+		atomic_store_explicit(&real_primary, f, memory_order_release);
+	}
+	return (primary_ctx_state_fn)f;
 }
 
 INJ_EXPORT inj_curesult cuDevicePrimaryCtxGetState(int dev, unsigned int *flags, int *active);
 INJ_EXPORT inj_curesult cuDevicePrimaryCtxGetState(int dev, unsigned int *flags, int *active)
 {
-	static _Atomic(void *) real;
-	inj_curesult (*f)(int, unsigned int *, int *);
+	primary_ctx_state_fn f = get_real_primary();
 
-	if (!atomic_load(&real))
-		atomic_store(&real, driver_fn("cuDevicePrimaryCtxGetState"));
-	f = (inj_curesult(*)(int, unsigned int *, int *))atomic_load(&real);
 	if (inj_vd.active) {
 		dev = inj_vdev_phys(dev);
 		if (dev < 0)
@@ -42,3 +70,49 @@ INJ_EXPORT inj_curesult cuDevicePrimaryCtxGetState(int dev, unsigned int *flags,
 	}
 	return f ? f(dev, flags, active) : CU_ERROR_NOT_INITIALIZED;
 }
+
+/* A handle lookup of a function virtual devices translate: the interposer's. */
+static void *translated(void *handle, const char *name)
+{
+	void *f = get_real_dlsym()(handle, name);
+
+	if (f && strcmp(name, "cuDevicePrimaryCtxGetState") == 0) {
+		atomic_store_explicit(&real_primary, f, memory_order_release);
+		return (void *)(uintptr_t)cuDevicePrimaryCtxGetState;
+	}
+	return f;
+}
+
+/*
+ * dlsym, exported under glibc's versions so that the program's dlsym binds here. Compiled
+ * with optimization whatever the build, and without TSan's entry hooks, so that the final
+ * call is a jump: the real dlsym must see the program's return address.
+ */
+#if defined(__clang__)
+#define OPTIMIZED __attribute__((no_sanitize("thread")))
+#define TAIL_RETURN __attribute__((musttail)) return
+#else
+#define OPTIMIZED __attribute__((optimize("O2", "optimize-sibling-calls"), no_sanitize("thread")))
+#define TAIL_RETURN return
+#endif
+
+OPTIMIZED INJ_EXPORT void *inj_dlsym(void *handle, const char *name);
+OPTIMIZED INJ_EXPORT void *inj_dlsym(void *handle, const char *name)
+{
+	if (inj_vd.active && handle != RTLD_NEXT && handle != RTLD_DEFAULT && name &&
+	    name[0] == 'c' && name[1] == 'u' && name[2] == 'D')
+		return translated(handle, name);
+	TAIL_RETURN get_real_dlsym()(handle, name);
+}
+
+OPTIMIZED INJ_EXPORT void *inj_dlsym_old(void *handle, const char *name);
+OPTIMIZED INJ_EXPORT void *inj_dlsym_old(void *handle, const char *name)
+{
+	if (inj_vd.active && handle != RTLD_NEXT && handle != RTLD_DEFAULT && name &&
+	    name[0] == 'c' && name[1] == 'u' && name[2] == 'D')
+		return translated(handle, name);
+	TAIL_RETURN get_real_dlsym()(handle, name);
+}
+
+__asm__(".symver inj_dlsym, dlsym@@GLIBC_2.34");
+__asm__(".symver inj_dlsym_old, dlsym@GLIBC_2.2.5");

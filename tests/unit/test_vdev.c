@@ -143,8 +143,39 @@ static int child_streams(void)
 	return 0;
 }
 
+/* The driver function PyTorch looks up with dlsym in libcuda, called with a virtual ordinal;
+ * and dlsym(RTLD_NEXT) still answers for this program, not for the interposer. */
+static int child_driver(void)
+{
+	void *h = dlopen(FERRY_FAKE_LIBCUDA, RTLD_NOW | RTLD_LOCAL);
+	int (*state)(int, unsigned int *, int *);
+	unsigned int flags = 0;
+	int active = -1, rc;
+	void *rt = dlopen("libcudart.so.13", RTLD_LAZY | RTLD_NOLOAD);
+
+	if (!h)
+		return 4;
+	state = (int (*)(int, unsigned int *, int *))(uintptr_t)dlsym(h,
+									"cuDevicePrimaryCtxGetState");
+	if (!state)
+		return 5;
+	rc = state(3, &flags, &active);
+	printf("dev3 rc=%d active=%d ", rc, active);
+	rc = state(4, &flags, &active);
+	printf("dev4 rc=%d ", rc);
+	/* The program comes before the preloaded libraries: RTLD_NEXT from here is the
+	 * interposer's cudaMalloc, as RTLD_DEFAULT; from the interposer it would be the
+	 * simulator's. */
+	printf("next_ok=%d\n", rt && dlsym(RTLD_NEXT, "cudaMalloc") ==
+					      dlsym(RTLD_DEFAULT, "cudaMalloc") &&
+					dlsym(RTLD_NEXT, "cudaMalloc") != dlsym(rt, "cudaMalloc"));
+	return 0;
+}
+
 static int child(const char *mode)
 {
+	if (strcmp(mode, "driver") == 0)
+		return child_driver();
 	if (strcmp(mode, "identity") == 0)
 		return child_identity();
 	if (strcmp(mode, "quota") == 0)
@@ -222,9 +253,21 @@ static void test_vdev_streams_events_pinned(void **state)
 		   "FERRY_DEVICES=2");
 }
 
+static void test_vdev_driver_ordinals(void **state)
+{
+	(void)state;
+	/* 4 virtual devices over one: ordinal 3 is the GPU; 4 is no device */
+	EXPECT_OUT("driver", "dev3 rc=0 active=7 dev4 rc=101 next_ok=1\n",
+		   "FERRY_DEVICES=4");
+	/* without virtual devices the driver answers for itself */
+	EXPECT_OUT("driver", "dev3 rc=101 active=-1 dev4 rc=101 next_ok=1\n",
+		   "FERRY_SUMMARY_ROOT=0");
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vdev_driver_ordinals),
 		cmocka_unit_test(test_vdev_identity),
 		cmocka_unit_test(test_vdev_memory_quota),
 		cmocka_unit_test(test_vdev_peer_matrix),
