@@ -91,6 +91,19 @@ static inline bool exited_with(const struct child_result *r, int code)
 	return WIFEXITED(r->status) && WEXITSTATUS(r->status) == code;
 }
 
+/* Runs this program as a child in mode, with env added; fails the test unless it exits 0
+ * having printed want. */
+#define EXPECT_OUT(mode, want, ...)                                                        \
+	do {                                                                               \
+		const char *env_[] = { __VA_ARGS__, NULL };                                \
+		struct child_result r_;                                                    \
+                                                                                           \
+		run_child(mode, env_, &r_);                                                \
+		if (!exited_with(&r_, 0) || !strstr(r_.out, want))                         \
+			fail_msg("%s: status %d, out '%s', err '%s'; wanted '%s'", mode,   \
+				 r_.status, r_.out, r_.err, want);                         \
+	} while (0)
+
 /* The simulator's control API, or NULL when the program does not run on it. */
 typedef cudaError_t (*fail_next_fn)(cudaStream_t, cudaError_t, int);
 typedef unsigned long long (*pending_fn)(void);

@@ -281,17 +281,6 @@ static int child(const char *mode)
 
 /* --- the tests --------------------------------------------------------------------------------- */
 
-#define EXPECT_OUT(mode, want, ...)                                                        \
-	do {                                                                               \
-		const char *env_[] = { __VA_ARGS__, NULL };                                \
-		struct child_result r_;                                                    \
-                                                                                           \
-		run_child(mode, env_, &r_);                                                \
-		if (!exited_with(&r_, 0) || !strstr(r_.out, want))                         \
-			fail_msg("%s: status %d, out '%s', err '%s'; wanted '%s'", mode,   \
-				 r_.status, r_.out, r_.err, want);                         \
-	} while (0)
-
 static void test_inject_error_sets_the_slot(void **state)
 {
 	(void)state;

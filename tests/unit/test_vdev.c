@@ -191,17 +191,6 @@ static int child(const char *mode)
 	return 3;
 }
 
-#define EXPECT_OUT(mode, want, ...)                                                        \
-	do {                                                                               \
-		const char *env_[] = { __VA_ARGS__, NULL };                                \
-		struct child_result r_;                                                    \
-                                                                                           \
-		run_child(mode, env_, &r_);                                                \
-		if (!exited_with(&r_, 0) || !strstr(r_.out, want))                         \
-			fail_msg("%s: status %d, out '%s', err '%s'; wanted '%s'", mode,   \
-				 r_.status, r_.out, r_.err, want);                         \
-	} while (0)
-
 static void test_vdev_identity(void **state)
 {
 	(void)state;
