@@ -615,21 +615,37 @@ static bool parse_error_name(struct parser *ps, struct inj_rule *r, const char *
 	return true;
 }
 
-/* The MODE of corrupt(MODE), after the '('. */
-static bool parse_corrupt_mode(struct parser *ps, struct inj_rule *r)
+/*
+ * One of names at the cursor: its index, or -1 after a message. expected: what a missing
+ * one should have been; kind and list: what an unknown one is, and the names it could be.
+ */
+static int take_keyword(struct parser *ps, const char *const *names, size_t n,
+			const char *expected, const char *kind, const char *list)
 {
 	const char *at = ps->p;
 	struct tok t = take(ps, is_word);
 	char buf[16], tb[TOKBUF];
-	int m;
+	int i;
 
-	if (t.len == 0)
-		return fail(ps, at, NULL, "expected a mode in corrupt(MODE): " MODES ", found %s",
-			    found(ps, buf));
-	m = lookup(corrupt_names, ARRAY_SIZE(corrupt_names), t.s, t.len);
+	if (t.len == 0) {
+		fail(ps, at, NULL, "expected %s, found %s", expected, found(ps, buf));
+		return -1;
+	}
+	i = lookup(names, n, t.s, t.len);
+	if (i < 0)
+		fail(ps, at, suggest(t, names, n), "unknown %s '%s': expected %s", kind,
+		     tokstr(tb, t), list);
+	return i;
+}
+
+/* The MODE of corrupt(MODE), after the '('. */
+static bool parse_corrupt_mode(struct parser *ps, struct inj_rule *r)
+{
+	int m = take_keyword(ps, corrupt_names, ARRAY_SIZE(corrupt_names),
+			     "a mode in corrupt(MODE): " MODES, "corrupt mode", MODES);
+
 	if (m < 0)
-		return fail(ps, at, suggest(t, corrupt_names, ARRAY_SIZE(corrupt_names)),
-			    "unknown corrupt mode '%s': expected " MODES, tokstr(tb, t));
+		return false;
 	r->corrupt = (enum inj_corrupt)m;
 	return true;
 }
@@ -643,18 +659,12 @@ static bool parse_action(struct parser *ps, struct inj_rule *r)
 		[INJ_CORRUPT] = "corrupt(MODE)", [INJ_DELAY] = "delay(USEC)",
 	};
 	const char *at = ps->p;
-	struct tok t = take(ps, is_word);
-	char buf[16], tb[TOKBUF];
+	int a = take_keyword(ps, action_names, ARRAY_SIZE(action_names),
+			     "an action after ':' (" ACTIONS ")", "action", ACTIONS);
 	uint64_t v;
-	int a;
 
-	if (t.len == 0)
-		return fail(ps, at, NULL, "expected an action after ':' (" ACTIONS "), found %s",
-			    found(ps, buf));
-	a = lookup(action_names, ARRAY_SIZE(action_names), t.s, t.len);
 	if (a < 0)
-		return fail(ps, at, suggest(t, action_names, ARRAY_SIZE(action_names)),
-			    "unknown action '%s': expected " ACTIONS, tokstr(tb, t));
+		return false;
 	r->action = (enum inj_action)a;
 	if (!action_fits(ps, r, at))
 		return false;
@@ -690,19 +700,12 @@ static bool parse_action(struct parser *ps, struct inj_rule *r)
 /* trigger, after the '@' */
 static bool parse_trigger(struct parser *ps, struct inj_rule *r)
 {
-	const char *at = ps->p;
-	struct tok t = take(ps, is_word);
-	char buf[16], tb[TOKBUF];
+	int tr = take_keyword(ps, trigger_names, ARRAY_SIZE(trigger_names),
+			      "a trigger after '@' (" TRIGGERS ")", "trigger", TRIGGERS);
 	const char *form;
-	int tr;
 
-	if (t.len == 0)
-		return fail(ps, at, NULL, "expected a trigger after '@' (" TRIGGERS "), found %s",
-			    found(ps, buf));
-	tr = lookup(trigger_names, ARRAY_SIZE(trigger_names), t.s, t.len);
 	if (tr < 0)
-		return fail(ps, at, suggest(t, trigger_names, ARRAY_SIZE(trigger_names)),
-			    "unknown trigger '%s': expected " TRIGGERS, tokstr(tb, t));
+		return false;
 	r->trigger = (enum inj_trigger)tr;
 	form = trigger_forms[tr];
 	if (r->trigger == INJ_ALWAYS) {
@@ -727,17 +730,13 @@ static bool parse_trigger(struct parser *ps, struct inj_rule *r)
 static bool parse_filter(struct parser *ps, struct inj_rule *r, bool *seen)
 {
 	const char *at = ps->p, *min_at;
-	struct tok t = take(ps, is_word), lo, hi;
-	char buf[16], tb[TOKBUF];
-	int f;
+	int f = take_keyword(ps, filter_names, ARRAY_SIZE(filter_names), "a filter (" FILTERS ")",
+			     "filter", FILTERS);
+	struct tok lo, hi;
+	char buf[16];
 
-	if (t.len == 0)
-		return fail(ps, at, NULL, "expected a filter (" FILTERS "), found %s",
-			    found(ps, buf));
-	f = lookup(filter_names, ARRAY_SIZE(filter_names), t.s, t.len);
 	if (f < 0)
-		return fail(ps, at, suggest(t, filter_names, ARRAY_SIZE(filter_names)),
-			    "unknown filter '%s': expected " FILTERS, tokstr(tb, t));
+		return false;
 	if (seen[f])
 		return fail(ps, at, NULL,
 			    "duplicate filter %s: each kind of filter may appear once in a rule",
