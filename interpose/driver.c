@@ -26,7 +26,14 @@ typedef void *(*dlsym_fn)(void *, const char *);
 static _Atomic(void *) real_dlsym;
 static _Atomic(void *) real_primary;
 
-static dlsym_fn get_real_dlsym(void)
+/*
+ * dlsym is called before anything is ready: a sanitizer's runtime, preloaded ahead of the
+ * interposer, looks up the functions it intercepts with dlsym while it starts, before its
+ * shadow memory exists. So the path every dlsym takes is not instrumented.
+ */
+#define UNINSTRUMENTED __attribute__((no_sanitize("address", "undefined", "thread")))
+
+UNINSTRUMENTED static dlsym_fn get_real_dlsym(void)
 {
 	void *f = atomic_load_explicit(&real_dlsym, memory_order_acquire);
 
@@ -85,14 +92,15 @@ static void *translated(void *handle, const char *name)
 
 /*
  * dlsym, exported under glibc's versions so that the program's dlsym binds here. Compiled
- * with optimization whatever the build, and without TSan's entry hooks, so that the final
- * call is a jump: the real dlsym must see the program's return address.
+ * with optimization whatever the build, and without instrumentation (TSan's entry hooks
+ * would make the final call a call), so that the final call is a jump: the real dlsym must
+ * see the program's return address.
  */
 #if defined(__clang__)
-#define OPTIMIZED __attribute__((no_sanitize("thread")))
+#define OPTIMIZED UNINSTRUMENTED
 #define TAIL_RETURN __attribute__((musttail)) return
 #else
-#define OPTIMIZED __attribute__((optimize("O2", "optimize-sibling-calls"), no_sanitize("thread")))
+#define OPTIMIZED UNINSTRUMENTED __attribute__((optimize("O2", "optimize-sibling-calls")))
 #define TAIL_RETURN return
 #endif
 
