@@ -23,6 +23,7 @@ typedef void *(*dlsym_fn)(void *, const char *);
 #define CU_ERROR_NOT_INITIALIZED 3
 #define CU_ERROR_INVALID_DEVICE 101
 
+static const char primary_name[] = "cuDevicePrimaryCtxGetState";
 static _Atomic(void *) real_dlsym;
 static _Atomic(void *) real_primary;
 
@@ -55,9 +56,9 @@ static primary_ctx_state_fn get_real_primary(void)
 		dlsym_fn sym = get_real_dlsym();
 		void *h = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_NOLOAD);
 
-		f = sym ? sym(RTLD_NEXT, "cuDevicePrimaryCtxGetState") : NULL;
+		f = sym ? sym(RTLD_NEXT, primary_name) : NULL;
 		if (!f && h && sym)
-			f = sym(h, "cuDevicePrimaryCtxGetState");
+			f = sym(h, primary_name);
 		if (h)
 			dlclose(h);
 		atomic_store_explicit(&real_primary, f, memory_order_release);
@@ -83,7 +84,7 @@ static void *translated(void *handle, const char *name)
 {
 	void *f = get_real_dlsym()(handle, name);
 
-	if (f && strcmp(name, "cuDevicePrimaryCtxGetState") == 0) {
+	if (f && strcmp(name, primary_name) == 0) {
 		atomic_store_explicit(&real_primary, f, memory_order_release);
 		return (void *)(uintptr_t)cuDevicePrimaryCtxGetState;
 	}
@@ -113,14 +114,8 @@ OPTIMIZED INJ_EXPORT void *inj_dlsym(void *handle, const char *name)
 	TAIL_RETURN get_real_dlsym()(handle, name);
 }
 
-OPTIMIZED INJ_EXPORT void *inj_dlsym_old(void *handle, const char *name);
-OPTIMIZED INJ_EXPORT void *inj_dlsym_old(void *handle, const char *name)
-{
-	if (inj_vd.active && handle != RTLD_NEXT && handle != RTLD_DEFAULT && name &&
-	    name[0] == 'c' && name[1] == 'u' && name[2] == 'D')
-		return translated(handle, name);
-	TAIL_RETURN get_real_dlsym()(handle, name);
-}
+/* The same function, for programs linked before glibc 2.34. */
+INJ_EXPORT void *inj_dlsym_old(void *handle, const char *name) __attribute__((alias("inj_dlsym")));
 
 __asm__(".symver inj_dlsym, dlsym@@GLIBC_2.34");
 __asm__(".symver inj_dlsym_old, dlsym@GLIBC_2.2.5");

@@ -4,6 +4,7 @@
  * the conformance suite checks of a multi-GPU box. Each case runs in a child with its own
  * settings (sim_test.h).
  */
+#define _GNU_SOURCE /* dlvsym */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -152,6 +153,7 @@ static int child_driver(void)
 	unsigned int flags = 0;
 	int active = -1, rc;
 	void *rt = dlopen("libcudart.so.13", RTLD_LAZY | RTLD_NOLOAD);
+	void *(*old_dlsym)(void *, const char *);
 
 	if (!h)
 		return 4;
@@ -163,6 +165,16 @@ static int child_driver(void)
 	printf("dev3 rc=%d active=%d ", rc, active);
 	rc = state(4, &flags, &active);
 	printf("dev4 rc=%d ", rc);
+	/* dlsym as programs linked against glibc before 2.34 call it (PyTorch's wheels) */
+	old_dlsym = (void *(*)(void *, const char *))(uintptr_t)dlvsym(RTLD_DEFAULT, "dlsym",
+									"GLIBC_2.2.5");
+	if (!old_dlsym)
+		return 6;
+	state = (int (*)(int, unsigned int *, int *))(uintptr_t)old_dlsym(h,
+									    "cuDevicePrimaryCtxGetState");
+	active = -1;
+	rc = state ? state(3, &flags, &active) : -1;
+	printf("old dev3 rc=%d active=%d ", rc, active);
 	/* The program comes before the preloaded libraries: RTLD_NEXT from here is the
 	 * interposer's cudaMalloc, as RTLD_DEFAULT; from the interposer it would be the
 	 * simulator's. */
@@ -246,10 +258,11 @@ static void test_vdev_driver_ordinals(void **state)
 {
 	(void)state;
 	/* 4 virtual devices over one: ordinal 3 is the GPU; 4 is no device */
-	EXPECT_OUT("driver", "dev3 rc=0 active=7 dev4 rc=101 next_ok=1\n",
+	EXPECT_OUT("driver", "dev3 rc=0 active=7 dev4 rc=101 old dev3 rc=0 active=7 next_ok=1\n",
 		   "FERRY_DEVICES=4");
 	/* without virtual devices the driver answers for itself */
-	EXPECT_OUT("driver", "dev3 rc=101 active=-1 dev4 rc=101 next_ok=1\n",
+	EXPECT_OUT("driver",
+		   "dev3 rc=101 active=-1 dev4 rc=101 old dev3 rc=101 active=-1 next_ok=1\n",
 		   "FERRY_SUMMARY_ROOT=0");
 }
 
