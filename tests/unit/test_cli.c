@@ -239,7 +239,8 @@ static void test_program_failure_wins(void **state)
 			 5);
 	/* a fault the program did not expect makes it fail */
 	assert_int_equal(ferry("inject", "--backend", "sim", "--faults",
-			       "cudaMalloc:error(cudaErrorMemoryAllocation)", "--", CLI_CHILD, NULL),
+			       "cudaMalloc:error(cudaErrorMemoryAllocation)", "--", CLI_CHILD,
+			       NULL),
 			 4);
 }
 

@@ -149,16 +149,17 @@ static int child_streams(void)
 static int child_driver(void)
 {
 	void *h = dlopen(FERRY_FAKE_LIBCUDA, RTLD_NOW | RTLD_LOCAL);
-	int (*state)(int, unsigned int *, int *);
+	typedef int (*state_fn)(int, unsigned int *, int *);
+	typedef void *(*dlsym_fn)(void *, const char *);
+	state_fn state;
 	unsigned int flags = 0;
 	int active = -1, rc;
 	void *rt = dlopen("libcudart.so.13", RTLD_LAZY | RTLD_NOLOAD);
-	void *(*old_dlsym)(void *, const char *);
+	dlsym_fn old_dlsym;
 
 	if (!h)
 		return 4;
-	state = (int (*)(int, unsigned int *, int *))(uintptr_t)dlsym(h,
-									"cuDevicePrimaryCtxGetState");
+	state = (state_fn)(uintptr_t)dlsym(h, "cuDevicePrimaryCtxGetState");
 	if (!state)
 		return 5;
 	rc = state(3, &flags, &active);
@@ -166,12 +167,10 @@ static int child_driver(void)
 	rc = state(4, &flags, &active);
 	printf("dev4 rc=%d ", rc);
 	/* dlsym as programs linked against glibc before 2.34 call it (PyTorch's wheels) */
-	old_dlsym = (void *(*)(void *, const char *))(uintptr_t)dlvsym(RTLD_DEFAULT, "dlsym",
-									"GLIBC_2.2.5");
+	old_dlsym = (dlsym_fn)(uintptr_t)dlvsym(RTLD_DEFAULT, "dlsym", "GLIBC_2.2.5");
 	if (!old_dlsym)
 		return 6;
-	state = (int (*)(int, unsigned int *, int *))(uintptr_t)old_dlsym(h,
-									    "cuDevicePrimaryCtxGetState");
+	state = (state_fn)(uintptr_t)old_dlsym(h, "cuDevicePrimaryCtxGetState");
 	active = -1;
 	rc = state ? state(3, &flags, &active) : -1;
 	printf("old dev3 rc=%d active=%d ", rc, active);
@@ -243,7 +242,8 @@ static void test_vdev_ninth_peer_refused(void **state)
 static void test_vdev_reset_one_device(void **state)
 {
 	(void)state;
-	EXPECT_OUT("reset", "reset=0 stream_gone=400 b_gone=1 peer_gone=705 a_kept=1 dev=0 free_a=0\n",
+	EXPECT_OUT("reset",
+		   "reset=0 stream_gone=400 b_gone=1 peer_gone=705 a_kept=1 dev=0 free_a=0\n",
 		   "FERRY_DEVICES=2");
 }
 
