@@ -28,6 +28,8 @@ bool set_env(const char *name, const char *value);
  * builds. */
 bool preload(const char *libs);
 bool preload_sim(void);
+/* After getopt_long refused argv[optind - 1]: says why; returns EXIT_USAGE. */
+int bad_option(const char *verb, char **argv);
 /* Replaces this process with argv; returns EXIT_NOEXEC with a message when it cannot. */
 int run_program(char **argv);
 

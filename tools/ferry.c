@@ -254,17 +254,21 @@ static int parse_sim_opts(int argc, char **argv, const char *verb, const char *u
 			fputs(usage, stdout);
 			return 0;
 		default:
-			if (optopt)
-				fprintf(stderr, "ferry %s: option '%s' needs a value, or is unknown\n",
-					verb, argv[optind - 1]);
-			else
-				fprintf(stderr, "ferry %s: unknown option '%s'\n", verb,
-					argv[optind - 1]);
-			fprintf(stderr, "(ferry help %s lists the options)\n", verb);
-			return -EXIT_USAGE;
+			return -bad_option(verb, argv);
 		}
 	}
 	return optind;
+}
+
+int bad_option(const char *verb, char **argv)
+{
+	if (optopt)
+		fprintf(stderr, "ferry %s: option '%s' needs a value, or is unknown\n", verb,
+			argv[optind - 1]);
+	else
+		fprintf(stderr, "ferry %s: unknown option '%s'\n", verb, argv[optind - 1]);
+	fprintf(stderr, "(ferry help %s lists the options)\n", verb);
+	return EXIT_USAGE;
 }
 
 int run_program(char **argv)

@@ -376,9 +376,7 @@ static int parse(int argc, char **argv, struct inject_opts *o)
 			fputs(usage_inject, stdout);
 			return 0;
 		default:
-			return -usage_error(optopt ? "option '%s' needs a value, or is unknown" :
-						     "unknown option '%s'",
-					    argv[optind - 1]);
+			return -bad_option("inject", argv);
 		}
 	}
 	return optind;

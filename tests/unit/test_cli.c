@@ -130,7 +130,12 @@ static void test_unknown_option(void **state)
 {
 	(void)state;
 	assert_int_equal(ferry("inject", "--devcies", "2", "--", "sh", "-c", touch(), NULL), 2);
-	assert_said("--devcies");
+	assert_said("unknown option '--devcies'");
+	assert_not_run();
+	assert_int_equal(ferry("inject", "--faults", NULL), 2);
+	assert_said("option '--faults' needs a value");
+	assert_int_equal(ferry("sim", "--bogus", "--", "sh", "-c", touch(), NULL), 2);
+	assert_said("ferry sim: unknown option '--bogus'");
 	assert_not_run();
 }
 
