@@ -6,7 +6,8 @@
  * mean the GPU under virtual device 3. Not in common/cuda_api.def: that table is the runtime's.
  *
  * So the interposer exports the function (for programs linked against libcuda), and wraps
- * dlsym: a lookup of it in libcuda answers the interposer's while virtual devices are on.
+ * dlsym: a lookup of it in a handle (libcuda's) answers the interposer's while virtual
+ * devices are on.
  * dlsym(RTLD_NEXT) and dlsym(RTLD_DEFAULT) depend on who calls; the wrapper hands them to the
  * real dlsym by a tail call, so the caller the real one sees is the program's.
  */
@@ -79,16 +80,16 @@ INJ_EXPORT inj_curesult cuDevicePrimaryCtxGetState(int dev, unsigned int *flags,
 	return f ? f(dev, flags, active) : CU_ERROR_NOT_INITIALIZED;
 }
 
-/* A handle lookup of a function virtual devices translate: the interposer's. */
-static void *translated(void *handle, const char *name)
+/* A lookup of the driver's function in a handle (libcuda): the interposer's, when the
+ * handle has it. */
+static void *translated_primary(void *handle)
 {
-	void *f = get_real_dlsym()(handle, name);
+	void *f = get_real_dlsym()(handle, primary_name);
 
-	if (f && strcmp(name, primary_name) == 0) {
-		atomic_store_explicit(&real_primary, f, memory_order_release);
-		return (void *)(uintptr_t)cuDevicePrimaryCtxGetState;
-	}
-	return f;
+	if (!f)
+		return NULL;
+	atomic_store_explicit(&real_primary, f, memory_order_release);
+	return (void *)(uintptr_t)cuDevicePrimaryCtxGetState;
 }
 
 /*
@@ -108,9 +109,10 @@ static void *translated(void *handle, const char *name)
 OPTIMIZED INJ_EXPORT void *inj_dlsym(void *handle, const char *name);
 OPTIMIZED INJ_EXPORT void *inj_dlsym(void *handle, const char *name)
 {
+	/* RTLD_NEXT and RTLD_DEFAULT find the interposer's export by themselves */
 	if (inj_vd.active && handle != RTLD_NEXT && handle != RTLD_DEFAULT && name &&
-	    name[0] == 'c' && name[1] == 'u' && name[2] == 'D')
-		return translated(handle, name);
+	    strcmp(name, primary_name) == 0)
+		return translated_primary(handle);
 	TAIL_RETURN get_real_dlsym()(handle, name);
 }
 
