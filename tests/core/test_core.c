@@ -1,0 +1,450 @@
+/*
+ * test_core: the copy core's ladder, on the simulator under the interposer (virtual devices,
+ * peer matrices and fault rules), through core_child (every byte checked there). Each case
+ * runs core_child once with its own settings and looks for what its lines must say: every
+ * rung, every transition between rungs, each error class at each step, strided layouts on
+ * every path, host endpoints, bad input, many threads, and the scheduler's seeds.
+ *
+ *   test_core [GROUP]     GROUP: ladder, strided, threads or seeds (default: all)
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CORE_CHILD
+#error "CORE_CHILD: the path of core_child"
+#endif
+
+#define MAXV 16
+
+struct core_case {
+	const char *name;
+	const char *env[MAXV];	/* NAME=value */
+	const char *args[MAXV];
+	const char *want[MAXV];	/* substrings of the output, each required */
+	const char *refuse[4];	/* substrings that must not appear */
+};
+
+extern char **environ;
+
+/* Runs core_child with env added (FERRY_* of ours replaced) and args; its stdout+stderr. */
+static int run_core(const char *const *env, const char *const *args, char *out, size_t len)
+{
+	int pfd[2], status = 0;
+	size_t n = 0;
+	pid_t pid;
+
+	if (pipe(pfd))
+		abort();
+	pid = fork();
+	if (pid == 0) {
+		char *envp[512], *argv[MAXV + 2];
+		size_t k = 0, a = 0;
+
+		for (char **e = environ; *e && k < 480; e++)
+			if (strncmp(*e, "FERRY_", 6) != 0 || strncmp(*e, "FERRY_SIM_", 10) == 0)
+				envp[k++] = *e;
+		for (; *env && k < 510; env++)
+			envp[k++] = (char *)*env;
+		envp[k] = NULL;
+		argv[a++] = (char *)CORE_CHILD;
+		for (; *args && a < MAXV + 1; args++)
+			argv[a++] = (char *)*args;
+		argv[a] = NULL;
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		execve(CORE_CHILD, argv, envp);
+		_exit(127);
+	}
+	close(pfd[1]);
+	for (;;) {
+		struct pollfd p = { pfd[0], POLLIN, 0 };
+		ssize_t r;
+
+		if (poll(&p, 1, 120000) <= 0)
+			break;
+		r = read(pfd[0], out + n, len - 1 - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	out[n] = '\0';
+	close(pfd[0]);
+	waitpid(pid, &status, 0);
+	return status;
+}
+
+static void run_case(void **state)
+{
+	const struct core_case *c = *state;
+	static char out[1 << 16];
+	int status = run_core(c->env, c->args, out, sizeof(out));
+
+	for (int i = 0; c->want[i]; i++)
+		if (!strstr(out, c->want[i]))
+			fail_msg("%s: wanted '%s' in:\n%s", c->name, c->want[i], out);
+	for (int i = 0; c->refuse[i]; i++)
+		if (strstr(out, c->refuse[i]))
+			fail_msg("%s: '%s' must not appear in:\n%s", c->name, c->refuse[i], out);
+	/* exact=0, untouched=0 and a dirty slot are failures in every case that does not
+	 * ask for them, and so is a child that crashed */
+	if (!WIFEXITED(status))
+		fail_msg("%s: core_child died (status %d):\n%s", c->name, status, out);
+	if (strstr(out, "exact=0") || strstr(out, "untouched=0"))
+		fail_msg("%s: wrong bytes:\n%s", c->name, out);
+	if (strstr(out, "end slot=") && !strstr(out, "end slot=cudaSuccess"))
+		fail_msg("%s: the last-error slot is dirty at the end:\n%s", c->name, out);
+}
+
+#define N1 "n=1000003"
+#define SMALL "--chunk", "65536", "--slots", "3"
+#define D2 "FERRY_DEVICES=2"
+#define ALL "FERRY_PEERS=all"
+#define NONE "FERRY_PEERS=none"
+#define OKSLOT "slot=cudaSuccess"
+
+/* --- the ladder ------------------------------------------------------------------------------- */
+
+static const struct core_case ladder[] = {
+	{ "same_device", { D2, ALL }, { SMALL, "0>0:" N1, "1>1:n=1" },
+	  { "op1 st=FERRY_OK path=same-device retries=0 fb=[]", "exact=1 " OKSLOT,
+	    "op2 st=FERRY_OK path=same-device" } },
+	{ "peer_with_self_test_once", { D2, ALL }, { SMALL, "0>1:" N1, "0>1:n=5", "1>0:n=77" },
+	  { "op1 st=FERRY_OK path=peer retries=0 fb=[] selftest=1 exact=1 " OKSLOT,
+	    "op2 st=FERRY_OK path=peer retries=0 fb=[] selftest=0",
+	    "op3 st=FERRY_OK path=peer retries=0 fb=[] selftest=1",
+	    "selftests=2/0 demoted=0" } },
+	{ "no_peer_capability_stages_pinned", { D2, NONE }, { SMALL, "0>1:" N1, "1>0:" N1 },
+	  { "op1 st=FERRY_OK path=staged-pinned retries=0 "
+	    "fb=[peer:cudaSuccess:cudaDeviceCanAccessPeer:now]",
+	    "op2 st=FERRY_OK path=staged-pinned", "exact=1 " OKSLOT, "demoted=2" } },
+	{ "one_way_peers_are_two_pairs", { D2, "FERRY_PEERS=1>0" },
+	  { SMALL, "0>1:" N1, "1>0:" N1 },
+	  { "op1 st=FERRY_OK path=peer", "op2 st=FERRY_OK path=staged-pinned" } },
+	{ "enable_unsupported_217", { D2, ALL,
+	    "FERRY_FAULTS=cudaDeviceEnablePeerAccess:error(cudaErrorPeerAccessUnsupported)" },
+	  { SMALL, "0>1:" N1, "0>1:" N1 },
+	  { "op1 st=FERRY_OK path=staged-pinned retries=1 fb=[peer:cudaErrorPeerAccessUnsupported:"
+	    "cudaDeviceEnablePeerAccess:now]",
+	    "op2 st=FERRY_OK path=staged-pinned retries=0 fb=[peer:cudaErrorPeerAccessUnsupported:"
+	    "cudaDeviceEnablePeerAccess:remembered]",
+	    "exact=1 " OKSLOT } },
+	{ "enable_mapping_failed_205", { D2, ALL,
+	    "FERRY_FAULTS=peer-access:error(cudaErrorMapBufferObjectFailed)@nth(2)" },
+	  { SMALL, "0>1:" N1 },
+	  { "op1 st=FERRY_OK path=staged-pinned retries=1 fb=[peer:cudaErrorMapBufferObjectFailed:"
+	    "cudaDeviceEnablePeerAccess:now]", "exact=1 " OKSLOT } },
+	{ "too_many_peers_711", { "FERRY_DEVICES=10", ALL },
+	  { SMALL, "--flags", "no-self-test", "1>0:n=4099", "2>0:n=4099", "3>0:n=4099",
+	    "4>0:n=4099", "5>0:n=4099", "6>0:n=4099", "7>0:n=4099", "8>0:n=4099",
+	    "9>0:n=4099", "0>1:n=4099" },
+	  { "op8 st=FERRY_OK path=peer",
+	    "op9 st=FERRY_OK path=staged-pinned retries=1 fb=[peer:cudaErrorTooManyPeers:"
+	    "cudaDeviceEnablePeerAccess:now]",
+	    "op10 st=FERRY_OK path=peer", "exact=1 " OKSLOT } },
+	{ "already_enabled_704_is_success_and_cleared", { D2, ALL },
+	  { SMALL, "--enable", "0>1", "0>1:" N1 },
+	  { "pre-enable=cudaSuccess", "op1 st=FERRY_OK path=peer retries=0 fb=[]",
+	    "exact=1 " OKSLOT } },
+	{ "peer_copy_error_demotes_pair", { D2, ALL,
+	    "FERRY_FAULTS=cudaMemcpyPeerAsync:error(cudaErrorPeerAccessUnsupported)" },
+	  { SMALL, "--flags", "no-self-test", "0>1:" N1, "0>1:n=10" },
+	  { "op1 st=FERRY_OK path=staged-pinned retries=1 fb=[peer:cudaErrorPeerAccessUnsupported:"
+	    "cudaMemcpyPeerAsync:now]",
+	    "op2 st=FERRY_OK path=staged-pinned retries=0 fb=[peer:cudaErrorPeerAccessUnsupported:"
+	    "cudaMemcpyPeerAsync:remembered]",
+	    "exact=1 " OKSLOT, "demoted=1" } },
+	{ "peer_copy_async_error_at_sync_redone", { D2, ALL,
+	    "FERRY_FAULTS=cudaMemcpyPeerAsync:async(cudaErrorMapBufferObjectFailed)" },
+	  { SMALL, "--flags", "no-self-test", "--stream", "1", "0>1:" N1 },
+	  { "op1 st=FERRY_OK path=staged-pinned retries=1 fb=[peer:cudaErrorMapBufferObjectFailed:"
+	    "cudaStreamSynchronize:now]", "exact=1 " OKSLOT } },
+	{ "peer_copy_pool_memory_invalid_value_F10", { D2, ALL,
+	    "FERRY_FAULTS=cudaMemcpyPeerAsync:error(cudaErrorInvalidValue)" },
+	  { SMALL, "--flags", "no-self-test", "0>1:" N1 },
+	  { "op1 st=FERRY_OK path=staged-pinned retries=1", "exact=1 " OKSLOT } },
+	{ "self_test_catches_zeros_F01", { D2, ALL, "FERRY_FAULTS=peer-copy:corrupt(zero)" },
+	  { SMALL, "0>1:" N1, "0>1:" N1 },
+	  { "op1 st=FERRY_OK path=staged-pinned retries=1 fb=[peer:cudaSuccess:self-test:now] "
+	    "selftest=1 exact=1 " OKSLOT,
+	    "op2 st=FERRY_OK path=staged-pinned retries=0 fb=[peer:cudaSuccess:self-test:"
+	    "remembered] selftest=0 exact=1",
+	    "selftests=1/1 demoted=1" } },
+	{ "self_test_catches_a_flipped_bit", { D2, ALL,
+	    "FERRY_FAULTS=peer-copy:corrupt(bitflip)@nth(4)" },
+	  { SMALL, "0>1:" N1 },
+	  { "op1 st=FERRY_OK path=staged-pinned retries=1 fb=[peer:cudaSuccess:self-test:now]",
+	    "exact=1 " OKSLOT } },
+	{ "self_test_catches_truncation_past_the_chunk", { D2, ALL,
+	    "FERRY_FAULTS=peer-copy:corrupt(truncate) size(65537..)" },
+	  { SMALL, "0>1:n=100" },
+	  { "op1 st=FERRY_OK path=staged-pinned retries=1 fb=[peer:cudaSuccess:self-test:now]",
+	    "exact=1 " OKSLOT } },
+	{ "self_test_error_demotes", { D2, ALL,
+	    "FERRY_FAULTS=cudaMemcpyPeerAsync:error(cudaErrorNotSupported)@nth(3)" },
+	  { SMALL, "0>1:" N1 },
+	  { "op1 st=FERRY_OK path=staged-pinned retries=1 fb=[peer:cudaErrorNotSupported:"
+	    "cudaMemcpyPeerAsync:now]", "exact=1 " OKSLOT } },
+	{ "self_test_time_limit_F03", { D2, ALL,
+	    "FERRY_FAULTS=cudaMemcpyPeerAsync:delay(3000000)@nth(1)" },
+	  { SMALL, "0>1:" N1 },
+	  { "op1 st=FERRY_OK", "exact=1 " OKSLOT } },
+	{ "pinned_refused_goes_pageable_F12", { D2, NONE,
+	    "FERRY_FAULTS=host-alloc:error(cudaErrorMemoryAllocation)" },
+	  { SMALL, "0>1:" N1, "1>0:" N1 },
+	  { "op1 st=FERRY_OK path=staged-pageable retries=1 fb=[peer:cudaSuccess:"
+	    "cudaDeviceCanAccessPeer:now,staged-pinned:cudaErrorMemoryAllocation:cudaHostAlloc:now]",
+	    "op2 st=FERRY_OK path=staged-pageable retries=0 fb=[peer:cudaSuccess:"
+	    "cudaDeviceCanAccessPeer:now,staged-pinned:cudaErrorMemoryAllocation:cudaHostAlloc:"
+	    "remembered]",
+	    "exact=1 " OKSLOT } },
+	{ "pinned_not_permitted_800", { D2, NONE,
+	    "FERRY_FAULTS=cudaHostAlloc:error(cudaErrorNotPermitted)" },
+	  { SMALL, "0>1:" N1 },
+	  { "op1 st=FERRY_OK path=staged-pageable retries=1",
+	    "staged-pinned:cudaErrorNotPermitted:cudaHostAlloc:now", "exact=1 " OKSLOT } },
+	{ "pinned_chunked_after_one_refusal", { D2, NONE,
+	    "FERRY_FAULTS=cudaHostAlloc:error(cudaErrorMemoryAllocation)@first(2)" },
+	  { "--chunk", "1048576", "0>1:n=5000000" },
+	  { "op1 st=FERRY_OK path=staged-pinned retries=0", "exact=1 " OKSLOT } },
+	{ "pinned_async_error_redone_pageable", { D2, NONE,
+	    "FERRY_FAULTS=cudaMemcpyAsync:async(cudaErrorMemoryAllocation)@nth(3)" },
+	  { SMALL, "0>1:" N1 },
+	  { "op1 st=FERRY_OK path=staged-pageable retries=1",
+	    "staged-pinned:cudaErrorMemoryAllocation:cudaStreamSynchronize:now",
+	    "exact=1 " OKSLOT } },
+	{ "pinned_stream_refused_goes_pageable", { D2, NONE,
+	    "FERRY_FAULTS=cudaStreamCreateWithFlags:error(cudaErrorMemoryAllocation)@first(1)" },
+	  { SMALL, "0>1:" N1 },
+	  { "op1 st=FERRY_OK path=staged-pageable retries=1",
+	    "staged-pinned:cudaErrorMemoryAllocation:cudaStreamCreateWithFlags:now",
+	    "exact=1 " OKSLOT } },
+	{ "pinned_hard_error_is_returned", { D2, NONE,
+	    "FERRY_FAULTS=cudaMemcpyAsync:error(cudaErrorInvalidValue)@nth(1)" },
+	  { SMALL, "0>1:" N1, "0>1:" N1 },
+	  { "op1 st=FERRY_E_CUDA path=none",
+	    "msg='cudaMemcpyAsync failed on the staged-pinned path (device 0 -> device 1): "
+	    "cudaErrorInvalidValue", "untouched=1 " OKSLOT,
+	    "op2 st=FERRY_OK path=staged-pinned" } },
+	{ "pageable_error_is_returned", { D2, NONE,
+	    "FERRY_FAULTS=cudaMemcpyAsync:error(cudaErrorUnknown)@nth(1)" },
+	  { SMALL, "--flags", "no-pinned", "0>1:" N1 },
+	  { "op1 st=FERRY_E_CUDA path=none",
+	    "msg='cudaMemcpyAsync failed on the staged-pageable path", "untouched=1 " OKSLOT } },
+	{ "same_device_resource_error_goes_staged", { D2, ALL,
+	    "FERRY_FAULTS=cudaMemcpyAsync:error(cudaErrorMemoryAllocation)@nth(1)" },
+	  { SMALL, "0>0:" N1 },
+	  { "op1 st=FERRY_OK path=staged-pinned retries=1 fb=[same-device:"
+	    "cudaErrorMemoryAllocation:cudaMemcpyAsync:now]", "exact=1 " OKSLOT } },
+	{ "sticky_error_never_retried_F09", { D2, ALL,
+	    "FERRY_FAULTS=cudaMemcpyPeerAsync:sticky(cudaErrorIllegalAddress)" },
+	  { SMALL, "--flags", "no-self-test", "0>1:" N1 },
+	  { "op1 st=FERRY_E_STICKY path=none retries=0",
+	    "msg='cudaMemcpyPeerAsync failed on the peer path (device 0 -> device 1): "
+	    "cudaErrorIllegalAddress" },
+	  { "staged" } },
+	{ "pending_error_left_to_its_owner", { D2, ALL },
+	  { SMALL, "--latch", "0>1:n=64", "0>1:n=64" },
+	  { "latched=cudaErrorInvalidDevice",
+	    "op1 st=FERRY_E_PENDING path=none retries=0 fb=[] selftest=0 msg='the last-error "
+	    "slot already holds cudaErrorInvalidDevice", "untouched=1 slot=cudaErrorInvalidDevice",
+	    "op2 st=FERRY_OK path=peer" } },
+	{ "host_endpoints", { D2, ALL },
+	  { SMALL, "h>0:" N1, "0>h:" N1, "p>1:" N1, "1>p:" N1, "h>h:n=77", "p>h:n=9" },
+	  { "op1 st=FERRY_OK path=host", "op2 st=FERRY_OK path=host", "op3 st=FERRY_OK path=host",
+	    "op4 st=FERRY_OK path=host", "op5 st=FERRY_OK path=host", "op6 st=FERRY_OK path=host",
+	    "exact=1 " OKSLOT } },
+	{ "wrong_device_named_is_invalid", { D2, ALL },
+	  { SMALL, "0>1:n=4096,dlie=1", "0>h:n=4096,dlie=2", "h>0:n=4096,dlie=0" },
+	  { "op1 st=FERRY_E_INVALID path=none", "msg='dst: the first byte at",
+	    "is memory of device 1, not memory of device 0'",
+	    "op2 st=FERRY_E_INVALID", "is host memory unknown to CUDA, not memory of device 1'",
+	    "op3 st=FERRY_E_INVALID", "is memory of device 0, not memory of host'",
+	    "untouched=1 " OKSLOT } },
+	{ "never_peer_policy", { D2, ALL },
+	  { SMALL, "--flags", "never-peer", "0>1:" N1 },
+	  { "op1 st=FERRY_OK path=staged-pinned retries=0 fb=[peer:cudaSuccess:policy:now]",
+	    "exact=1 " OKSLOT } },
+	{ "always_stage_policy_one_device", { D2, ALL },
+	  { SMALL, "--flags", "always-stage", "0>0:" N1, "0>1:" N1 },
+	  { "op1 st=FERRY_OK path=staged-pinned retries=0 fb=[same-device:cudaSuccess:policy:now]",
+	    "op2 st=FERRY_OK path=staged-pinned retries=0 fb=[peer:cudaSuccess:policy:now]",
+	    "exact=1 " OKSLOT } },
+	{ "no_pinned_policy", { D2, ALL },
+	  { SMALL, "--flags", "never-peer,no-pinned", "0>1:" N1 },
+	  { "op1 st=FERRY_OK path=staged-pageable retries=0 fb=[peer:cudaSuccess:policy:now,"
+	    "staged-pinned:cudaSuccess:policy:now]", "exact=1 " OKSLOT } },
+	{ "zero_budget_goes_pageable", { D2, NONE },
+	  { SMALL, "--budget", "0", "0>1:" N1 },
+	  { "op1 st=FERRY_OK path=staged-pageable",
+	    "staged-pinned:cudaSuccess:budget:now", "exact=1 " OKSLOT } },
+	{ "move", { D2, ALL }, { SMALL, "0>1:move:n=100000", "1>h:move:n=999", "0>0:move:n=0" },
+	  { "op1 st=FERRY_OK path=peer", "op2 st=FERRY_OK path=host", "op3 st=FERRY_OK",
+	    "exact=1 " OKSLOT } },
+	{ "move_allocation_refused", { D2, ALL,
+	    "FERRY_FAULTS=cudaMalloc:error(cudaErrorMemoryAllocation)@nth(3)" },
+	  { SMALL, "0>1:move:n=100000" },
+	  { "op1 st=FERRY_E_NOMEM path=none", "msg='cudaMalloc failed", "out=NULL " OKSLOT } },
+	{ "bad_config_refused", { D2 }, { "--chunk", "100", "0>1:n=1" },
+	  { "init st=FERRY_E_INVALID" } },
+	{ "zero_bytes_is_a_no_op", { D2 }, { "0>1:n=0" },
+	  { "op1 st=FERRY_OK path=none", "exact=1 " OKSLOT } },
+};
+
+/* --- strided layouts on every path ------------------------------------------------------------ */
+
+static const char *const layouts[] = {
+	"w=100,h=7,sp=128,dp=256",		/* 2-D, both pitched */
+	"w=1,h=1",				/* one byte */
+	"w=3,h=1000,sp=4096,dp=3",		/* narrow rows, packed destination pitch */
+	"w=1,h=5,sp=1048576,dp=65536",		/* views far larger than their data */
+	"w=20,h=5,d=4,sp=32,ss=200,dp=24,ds=160",	/* 3-D, slices not whole rows */
+	"w=20,h=5,d=4,sp=32,ss=192,dp=24,ds=144",	/* 3-D, slices of whole rows */
+	"w=8,h=3,d=2,e=3,sp=16,ss=64,se=200,dp=8,ds=32,de=100",	/* 4-D */
+	"w=10,h=50,sp=17,pack=dst",		/* packing */
+	"w=10,h=50,dp=33,pack=src",		/* unpacking */
+	"w=10000,h=3,sp=10240,dp=10001",	/* rows wider than a staging chunk */
+	"w=4096,h=300,sp=8192,dp=4096",		/* many rows per piece */
+};
+
+struct path_setup {
+	const char *name, *route, *path, *peers, *flags;
+};
+
+static const struct path_setup paths[] = {
+	{ "same", "0>0", "path=same-device", ALL, "" },
+	{ "peer", "0>1", "path=peer", ALL, "" },
+	{ "pinned", "1>0", "path=staged-pinned", NONE, "" },
+	{ "pageable", "0>1", "path=staged-pageable", NONE, "no-pinned" },
+	{ "host_to_dev", "h>1", "path=host", ALL, "" },
+	{ "dev_to_host", "1>h", "path=host", ALL, "" },
+};
+
+#define NLAYOUT (sizeof(layouts) / sizeof(layouts[0]))
+#define NPATH (sizeof(paths) / sizeof(paths[0]))
+
+static struct core_case strided[NLAYOUT * NPATH];
+static char strided_buf[NLAYOUT * NPATH][3][160];
+
+static void make_strided(void)
+{
+	for (size_t p = 0; p < NPATH; p++) {
+		for (size_t l = 0; l < NLAYOUT; l++) {
+			struct core_case *c = &strided[p * NLAYOUT + l];
+			char(*b)[160] = strided_buf[p * NLAYOUT + l];
+			int a = 0;
+
+			snprintf(b[0], 160, "%s_%zu", paths[p].name, l);
+			snprintf(b[1], 160, "%s:%s", paths[p].route, layouts[l]);
+			snprintf(b[2], 160, "op1 st=FERRY_OK %s", paths[p].path);
+			c->name = b[0];
+			c->env[0] = D2;
+			c->env[1] = paths[p].peers;
+			c->args[a++] = "--chunk";
+			c->args[a++] = "4096";
+			c->args[a++] = "--slots";
+			c->args[a++] = "2";
+			if (paths[p].flags[0]) {
+				c->args[a++] = "--flags";
+				c->args[a++] = paths[p].flags;
+			}
+			c->args[a++] = b[1];
+			c->want[0] = b[2];
+			c->want[1] = "exact=1 " OKSLOT;
+		}
+	}
+}
+
+static const struct core_case bad_views[] = {
+	{ "overlapping_rows", { D2 }, { "0>1:w=10,h=5,sp=4" },
+	  { "op1 st=FERRY_E_INVALID", "src: stride[1] = 4 is smaller than the 10 bytes",
+	    "untouched=1" } },
+};
+
+/* --- threads and seeds ------------------------------------------------------------------------ */
+
+static const struct core_case threads[] = {
+	{ "threads_share_a_context", { "FERRY_DEVICES=4", "FERRY_PEERS=0-1,2>3,1>2" },
+	  { "--chunk", "262144", "--budget", "1048576", "--threads", "8", "--iters", "12",
+	    "--devs", "4" },
+	  { "threads ok=96 bad=0" } },
+	{ "threads_with_faults", { "FERRY_DEVICES=4", "FERRY_PEERS=all",
+	    "FERRY_FAULTS=cudaMemcpyPeerAsync:async(cudaErrorPeerAccessUnsupported) pair(0>2);"
+	    "host-alloc:error(cudaErrorMemoryAllocation)@nth(2)" },
+	  { "--chunk", "262144", "--threads", "6", "--iters", "10", "--devs", "4" },
+	  { "threads ok=60 bad=0" } },
+};
+
+static struct core_case seeds[32];
+static char seed_buf[32][2][40];
+
+static void make_seeds(void)
+{
+	for (int i = 0; i < 32; i++) {
+		struct core_case *c = &seeds[i];
+
+		snprintf(seed_buf[i][0], 40, "seed_%d_%s", i / 2 + 1, i % 2 ? "eager" : "lazy");
+		snprintf(seed_buf[i][1], 40, "FERRY_SIM_SEED=%d", i / 2 + 1);
+		c->name = seed_buf[i][0];
+		c->env[0] = "FERRY_DEVICES=3";
+		c->env[1] = "FERRY_PEERS=0-1";
+		c->env[2] = seed_buf[i][1];
+		c->env[3] = i % 2 ? "FERRY_SIM_SCHED=eager" : "FERRY_SIM_SCHED=lazy";
+		c->args[0] = "--chunk";
+		c->args[1] = "65536";
+		c->args[2] = "--stream";
+		c->args[3] = "2";
+		c->args[4] = "0>1:n=300001";
+		c->args[5] = "1>2:n=300001";
+		c->args[6] = "2>0:w=1000,h=200,sp=1024,dp=1536";
+		c->args[7] = "0>0:n=300001";
+		c->args[8] = "h>2:n=300001";
+		c->want[0] = "op1 st=FERRY_OK path=peer";
+		c->want[1] = "op2 st=FERRY_OK path=staged-pinned";
+		c->want[2] = "op3 st=FERRY_OK path=staged-pinned";
+		c->want[3] = "op5 st=FERRY_OK path=host";
+	}
+}
+
+/* --- main ------------------------------------------------------------------------------------- */
+
+static int run_group(const char *name, const struct core_case *cases, size_t n)
+{
+	struct CMUnitTest *t = calloc(n, sizeof(*t));
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		t[i].name = cases[i].name;
+		t[i].test_func = run_case;
+		t[i].initial_state = (void *)&cases[i];
+	}
+	rc = _cmocka_run_group_tests(name, t, n, NULL, NULL);
+	free(t);
+	return rc;
+}
+
+#define GROUP(g, arr) (!which || !strcmp(which, g) ? run_group(g, arr, sizeof(arr) / sizeof(arr[0])) : 0)
+
+int main(int argc, char **argv)
+{
+	const char *which = argc > 1 ? argv[1] : NULL;
+	int rc = 0;
+
+	make_strided();
+	make_seeds();
+	rc |= GROUP("ladder", ladder);
+	rc |= GROUP("strided", strided);
+	rc |= GROUP("strided", bad_views);
+	rc |= GROUP("threads", threads);
+	rc |= GROUP("seeds", seeds);
+	return rc;
+}
