@@ -2,7 +2,7 @@
 # an exported CMake package (find_package(ferry)) and a pkg-config file (ferry.pc).
 include(CMakePackageConfigHelpers)
 
-install(TARGETS ferry_sim ferry_inject EXPORT ferryTargets
+install(TARGETS ferry_core ferry_sim ferry_inject EXPORT ferryTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   PUBLIC_HEADER DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ferry)
 install(TARGETS ferry_nvml LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})

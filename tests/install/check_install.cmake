@@ -38,6 +38,7 @@ endif()
 execute_process(COMMAND ${ferry} inject --backend sim --devices 4 -- ${WORK}/consumer/consumer
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL 0 OR NOT out MATCHES "consumer sees 4 devices"
+   OR NOT out MATCHES "ferry_copy 0 -> 3: FERRY_OK by peer"
    OR NOT err MATCHES "4 virtual devices over 1")
   message(FATAL_ERROR "installed ferry inject: status ${rc}, '${out}' '${err}'")
 endif()
