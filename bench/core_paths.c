@@ -198,6 +198,40 @@ static ferry_ctx *make_ctx(const struct bench *b, unsigned flags, size_t chunk, 
 	return ctx;
 }
 
+/* What the checks ferry makes before a copy cost, per call (medians of 9 x 10000). */
+static void calls(struct bench *b)
+{
+	const char *names[] = { "cudaPeekAtLastError", "cudaPointerGetAttributes",
+				"cudaStreamIsCapturing", "cudaStreamSynchronize (idle)" };
+
+	printf("\nper call (ns):");
+	for (int w = 0; w < 4; w++) {
+		double t[9];
+
+		for (int r = 0; r < 9; r++) {
+			double t0 = now_s();
+
+			for (int i = 0; i < 10000; i++) {
+				struct cudaPointerAttributes a;
+				enum cudaStreamCaptureStatus cs;
+
+				if (w == 0)
+					cudaPeekAtLastError();
+				else if (w == 1)
+					cudaPointerGetAttributes(&a, b->src + i);
+				else if (w == 2)
+					cudaStreamIsCapturing(b->s1, &cs);
+				else
+					cudaStreamSynchronize(b->s1);
+			}
+			t[r] = (now_s() - t0) / 10000 * 1e9;
+		}
+		qsort(t, 9, sizeof(t[0]), cmp_double);
+		printf("  %s %.0f", names[w], t[4]);
+	}
+	printf("\n");
+}
+
 static void sweep(struct bench *b)
 {
 	const size_t chunks[] = { 1u << 20, 2u << 20, 4u << 20, 8u << 20, 16u << 20, 32u << 20 };
@@ -264,7 +298,7 @@ int main(int argc, char **argv)
 	if (ndev < 2)
 		b.one = true;
 	b.dst_dev = b.one ? 0 : 1;
-	for (size_t n = 4096; n <= b.max && nsizes < 32; n *= 4)
+	for (size_t n = 4096; n <= b.max && nsizes < 32; n *= n < (64u << 20) ? 4 : 2)
 		sizes[nsizes++] = n;
 	if (nsizes && sizes[nsizes - 1] != b.max && b.max > 4096)
 		sizes[nsizes++] = b.max;
@@ -364,6 +398,7 @@ int main(int argc, char **argv)
 	}
 	if (do_sweep)
 		sweep(&b);
+	calls(&b);
 	ferry_ctx_fini(b.peer_ctx);
 	ferry_ctx_fini(b.pinned_ctx);
 	ferry_ctx_fini(b.pageable_ctx);

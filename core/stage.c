@@ -26,8 +26,21 @@ struct piece {
 typedef ferry_status (*piece_fn)(struct ferry__op *op, const struct piece *pc, size_t i,
 				 void *arg);
 
-/* Calls fn for each piece of at most chunk bytes, in order; stops at the first status that is
- * not FERRY_OK and returns it. */
+/* The first piece's size: a 64th of the copy (at least 512 KiB, at most a chunk); each
+ * later piece doubles it, up to a chunk. The host-to-device half of the pipeline waits for
+ * the first piece only, so it must be small against the whole; pieces much smaller than
+ * 512 KiB cost more to issue than to move. */
+static size_t first_piece(size_t total, size_t chunk)
+{
+	size_t start = total / 64;
+
+	if (start < ((size_t)512 << 10))
+		start = (size_t)512 << 10;
+	return start < chunk ? start : chunk;
+}
+
+/* Calls fn for each piece (of at most chunk bytes, growing from first_piece), in order;
+ * stops at the first status that is not FERRY_OK and returns it. */
 static ferry_status for_each_piece(struct ferry__op *op, size_t chunk, piece_fn fn, void *arg)
 {
 	const struct ferry__shape *sh = &op->sh;
@@ -35,34 +48,37 @@ static ferry_status for_each_piece(struct ferry__op *op, size_t chunk, piece_fn 
 	size_t nb = ferry__blocks(sh, k), w = sh->extent[0];
 	size_t h = k == 2 ? sh->extent[1] : 1, idx = 0;
 	size_t sp = k == 2 ? sh->sstride[1] : w, dp = k == 2 ? sh->dstride[1] : w;
+	size_t limit = first_piece(sh->total, chunk);
 
 	for (size_t b = 0; b < nb; b++) {
 		size_t so, dof;
 
 		ferry__block_offset(sh, k, b, &so, &dof);
-		if (w <= chunk) {
-			size_t rp = chunk / w;
+		for (size_t r = 0, c = 0; r < h;) {
+			struct piece pc;
+			ferry_status st;
 
-			for (size_t r = 0; r < h; r += rp) {
-				struct piece pc = { op->src + so + r * sp, op->dst + dof + r * dp,
-						    sp, dp, w, h - r < rp ? h - r : rp };
-				ferry_status st = fn(op, &pc, idx++, arg);
+			if (w <= limit) {	/* whole rows */
+				size_t rp = limit / w;
 
-				if (st != FERRY_OK)
-					return st;
+				pc = (struct piece){ op->src + so + r * sp, op->dst + dof + r * dp,
+						     sp, dp, w, h - r < rp ? h - r : rp };
+				r += pc.height;
+			} else {		/* a row in segments */
+				size_t cw = w - c < limit ? w - c : limit;
+
+				pc = (struct piece){ op->src + so + r * sp + c,
+						     op->dst + dof + r * dp + c, cw, cw, cw, 1 };
+				c += cw;
+				if (c == w) {
+					c = 0;
+					r++;
+				}
 			}
-			continue;
-		}
-		for (size_t r = 0; r < h; r++) {
-			for (size_t c = 0; c < w; c += chunk) {
-				size_t cw = w - c < chunk ? w - c : chunk;
-				struct piece pc = { op->src + so + r * sp + c,
-						    op->dst + dof + r * dp + c, cw, cw, cw, 1 };
-				ferry_status st = fn(op, &pc, idx++, arg);
-
-				if (st != FERRY_OK)
-					return st;
-			}
+			st = fn(op, &pc, idx++, arg);
+			if (st != FERRY_OK)
+				return st;
+			limit = limit * 2 < chunk ? limit * 2 : chunk;
 		}
 	}
 	return FERRY_OK;

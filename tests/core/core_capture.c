@@ -133,18 +133,21 @@ int main(void)
 	/* the pair set up outside a capture (peer access enabled and self-tested): a new
 	 * capture records the copy over peer access */
 	if (ndev > 1) {
+		cudaSetDevice(last);
 		cudaMemset(b, 0, N);
 		cudaDeviceSynchronize();
 		st = ferry_copy(ctx, b, last, a, 0, N, s, &rep);
-		printf("  outside capture: %s by %s\n", ferry_status_name(st),
-		       ferry_path_name(rep.path));
+		printf("  outside capture: %s by %s %s\n", ferry_status_name(st),
+		       ferry_path_name(rep.path), rep.message);
+		expect(st == FERRY_OK && rep.path == FERRY_PATH_PEER, "outside: by peer");
 		cudaMemset(b, 0, N);
 		cudaDeviceSynchronize();
 		cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal);
 		st = ferry_copy(ctx, b, last, a, 0, N, s, &rep);
-		printf("  device copy again: %s by %s\n", ferry_status_name(st),
-		       ferry_path_name(rep.path));
-		expect(st == FERRY_OK && rep.captured, "the copy is captured again");
+		printf("  device copy again: %s by %s %s\n", ferry_status_name(st),
+		       ferry_path_name(rep.path), rep.message);
+		expect(st == FERRY_OK && rep.captured && rep.path == FERRY_PATH_PEER,
+		       "the copy is captured again, over peer access");
 		expect(cudaStreamEndCapture(s, &graph) == cudaSuccess, "the capture ends");
 		expect(cudaGraphInstantiate(&exec, graph, 0) == cudaSuccess, "instantiates");
 		expect(cudaGraphLaunch(exec, s) == cudaSuccess &&
