@@ -198,6 +198,82 @@ static ferry_ctx *make_ctx(const struct bench *b, unsigned flags, size_t chunk, 
 	return ctx;
 }
 
+/* A hand-written pinned pipeline without ferry (fixed pieces of chunk bytes, slots slots,
+ * lanes pairs of streams used in turn), the yardstick for ferry's: seconds for n bytes. */
+static double raw_pipeline(struct bench *b, size_t n, size_t chunk, unsigned slots, unsigned lanes)
+{
+	cudaStream_t so[4], si[4];
+	cudaEvent_t eo[64], ei[64];
+	double t[15], t0;
+	size_t pieces = (n + chunk - 1) / chunk;
+
+	for (unsigned l = 0; l < lanes; l++) {
+		cudaSetDevice(0);
+		cudaStreamCreateWithFlags(&so[l], cudaStreamNonBlocking);
+		cudaSetDevice(b->dst_dev);
+		cudaStreamCreateWithFlags(&si[l], cudaStreamNonBlocking);
+	}
+	for (unsigned k = 0; k < slots; k++) {
+		cudaSetDevice(0);
+		cudaEventCreateWithFlags(&eo[k], cudaEventDisableTiming);
+		cudaSetDevice(b->dst_dev);
+		cudaEventCreateWithFlags(&ei[k], cudaEventDisableTiming);
+	}
+	for (int r = 0; r < 15; r++) {
+		t0 = now_s();
+		for (size_t i = 0; i < pieces; i++) {
+			unsigned k = (unsigned)(i % slots), l = (unsigned)(i % lanes);
+			size_t off = i * chunk, len = n - off < chunk ? n - off : chunk;
+
+			if (i >= slots)
+				cudaStreamWaitEvent(so[l], ei[k], 0);
+			cudaMemcpyAsync(b->pin_a + (size_t)k * chunk, b->src + off, len,
+					cudaMemcpyDeviceToHost, so[l]);
+			cudaEventRecord(eo[k], so[l]);
+			cudaStreamWaitEvent(si[l], eo[k], 0);
+			cudaMemcpyAsync(b->dst + off, b->pin_a + (size_t)k * chunk, len,
+					cudaMemcpyHostToDevice, si[l]);
+			cudaEventRecord(ei[k], si[l]);
+		}
+		for (unsigned l = 0; l < lanes; l++) {
+			cudaStreamSynchronize(so[l]);
+			cudaStreamSynchronize(si[l]);
+		}
+		t[r] = now_s() - t0;
+	}
+	check(cudaGetLastError(), "raw pipeline");
+	for (unsigned l = 0; l < lanes; l++) {
+		cudaStreamDestroy(so[l]);
+		cudaStreamDestroy(si[l]);
+	}
+	for (unsigned k = 0; k < slots; k++) {
+		cudaEventDestroy(eo[k]);
+		cudaEventDestroy(ei[k]);
+	}
+	qsort(t, 15, sizeof(t[0]), cmp_double);
+	return t[7];
+}
+
+static void raw_pipelines(struct bench *b)
+{
+	const size_t ns[] = { 16u << 20, 64u << 20, 512u << 20 };
+
+	printf("\nhand-written pipeline GB/s (chunk x slots x lanes), beside ferry-pinned and the "
+	       "ceiling:\n");
+	for (size_t i = 0; i < 3 && ns[i] <= b->max; i++) {
+		size_t n = ns[i];
+
+		printf("%5zu MiB: ceiling %.1f ferry %.1f |", n >> 20,
+		       (double)n / median(b, CEILING, n) / 1e9,
+		       (double)n / median(b, F_PINNED, n) / 1e9);
+		for (size_t c = 1u << 20; c <= (16u << 20) && 4 * c <= b->max; c *= 2)
+			for (unsigned lanes = 1; lanes <= 2; lanes++)
+				printf(" %zuMx4x%u %.1f", c >> 20, lanes,
+				       (double)n / raw_pipeline(b, n, c, 4, lanes) / 1e9);
+		printf("\n");
+	}
+}
+
 /* What the checks ferry makes before a copy cost, per call (medians of 9 x 10000). */
 static void calls(struct bench *b)
 {
@@ -236,7 +312,8 @@ static void sweep(struct bench *b)
 {
 	const size_t chunks[] = { 1u << 20, 2u << 20, 4u << 20, 8u << 20, 16u << 20, 32u << 20 };
 	const unsigned slots[] = { 2, 3, 4, 6, 8 };
-	size_t n = b->max < (256u << 20) ? b->max : (256u << 20);
+	size_t n = getenv("SWEEP_N") ? strtoull(getenv("SWEEP_N"), NULL, 0)
+				     : b->max < (256u << 20) ? b->max : (256u << 20);
 
 	printf("\nsweep: ferry-pinned GB/s at %zu MiB (ceiling %.1f)\nchunk\\slots", n >> 20,
 	       (double)n / median(b, CEILING, n) / 1e9);
@@ -396,8 +473,10 @@ int main(int argc, char **argv)
 			       (sec[i][FERRY_PEER] - sec[i][RAW_PEER]) * 1e6);
 		printf("\n");
 	}
-	if (do_sweep)
+	if (do_sweep) {
 		sweep(&b);
+		raw_pipelines(&b);
+	}
 	calls(&b);
 	ferry_ctx_fini(b.peer_ctx);
 	ferry_ctx_fini(b.pinned_ctx);

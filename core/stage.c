@@ -26,35 +26,42 @@ struct piece {
 typedef ferry_status (*piece_fn)(struct ferry__op *op, const struct piece *pc, size_t i,
 				 void *arg);
 
-/* The first piece's size: a 64th of the copy (at least 512 KiB, at most a chunk); each
- * later piece doubles it, up to a chunk. The host-to-device half of the pipeline waits for
- * the first piece only, so it must be small against the whole; pieces much smaller than
- * 512 KiB cost more to issue than to move. */
-static size_t first_piece(size_t total, size_t chunk)
-{
-	size_t start = total / 64;
+/* The smallest piece worth its own copies: smaller ones cost more to issue than to move. */
+#define MIN_PIECE ((size_t)512 << 10)
 
-	if (start < ((size_t)512 << 10))
-		start = (size_t)512 << 10;
-	return start < chunk ? start : chunk;
+/* How many bytes the next piece may hold. The two halves of the pipeline overlap except
+ * while the first piece goes to the host and the last one comes back: so pieces start small
+ * (a 64th of the copy), double up to a chunk, and shrink again towards the end (a quarter of
+ * what is left), never below MIN_PIECE. */
+static size_t piece_limit(size_t done, size_t total, size_t chunk)
+{
+	size_t limit = total / 64, tail = (total - done) / 4;
+
+	if (limit < MIN_PIECE)
+		limit = MIN_PIECE;
+	while (limit < chunk && limit <= done)
+		limit *= 2;
+	if (tail < limit)
+		limit = tail < MIN_PIECE ? MIN_PIECE : tail;
+	return limit < chunk ? limit : chunk;
 }
 
-/* Calls fn for each piece (of at most chunk bytes, growing from first_piece), in order;
- * stops at the first status that is not FERRY_OK and returns it. */
+/* Calls fn for each piece (at most piece_limit bytes), in order; stops at the first status
+ * that is not FERRY_OK and returns it. */
 static ferry_status for_each_piece(struct ferry__op *op, size_t chunk, piece_fn fn, void *arg)
 {
 	const struct ferry__shape *sh = &op->sh;
 	unsigned k = sh->ndim >= 2 ? 2 : 1;
 	size_t nb = ferry__blocks(sh, k), w = sh->extent[0];
-	size_t h = k == 2 ? sh->extent[1] : 1, idx = 0;
+	size_t h = k == 2 ? sh->extent[1] : 1, idx = 0, done = 0;
 	size_t sp = k == 2 ? sh->sstride[1] : w, dp = k == 2 ? sh->dstride[1] : w;
-	size_t limit = first_piece(sh->total, chunk);
 
 	for (size_t b = 0; b < nb; b++) {
 		size_t so, dof;
 
 		ferry__block_offset(sh, k, b, &so, &dof);
 		for (size_t r = 0, c = 0; r < h;) {
+			size_t limit = piece_limit(done, sh->total, chunk);
 			struct piece pc;
 			ferry_status st;
 
@@ -75,10 +82,10 @@ static ferry_status for_each_piece(struct ferry__op *op, size_t chunk, piece_fn 
 					r++;
 				}
 			}
+			done += pc.width * pc.height;
 			st = fn(op, &pc, idx++, arg);
 			if (st != FERRY_OK)
 				return st;
-			limit = limit * 2 < chunk ? limit * 2 : chunk;
 		}
 	}
 	return FERRY_OK;
