@@ -13,7 +13,8 @@
  *   pageable      cudaMemcpy to pageable host memory, then to the other device (what
  *                 t.cpu().to(dev) does)
  *   ferry-pageable ferry_copy on its pageable rung (policies never-peer, no-pinned)
- * then the ratios the design asks for. With one GPU (or --one), both buffers are on device 0
+ * then the ratios the design asks for (raw-peer and ferry-peer are timed in turn, and ferry's
+ * overhead is the median of the differences of those pairs). With one GPU (or --one), both buffers are on device 0
  * and the staged rungs are forced (always-stage); raw-peer/ferry-peer become a device-to-
  * device copy and its ferry counterpart, drv-staged is left out.
  *
@@ -155,6 +156,31 @@ static double median(struct bench *b, enum col c, size_t n)
 		t[i] = run_once(b, c, n);
 	qsort(t, (size_t)r, sizeof(t[0]), cmp_double);
 	return t[r / 2];
+}
+
+/* The raw copy and ferry's, timed in turn (raw, ferry, raw, ferry ...) so that drift in the
+ * machine hits both alike: their medians, and the median of the per-pair differences (ferry's
+ * overhead over the raw call). */
+static void paired(struct bench *b, size_t n, double *raw, double *fer, double *diff)
+{
+	double tr[MAXREPS], tf[MAXREPS], td[MAXREPS];
+	int r = reps_for(b, RAW_PEER, n);
+
+	if (r > MAXREPS)
+		r = MAXREPS;
+	run_once(b, RAW_PEER, n);
+	run_once(b, FERRY_PEER, n);
+	for (int i = 0; i < r; i++) {
+		tr[i] = run_once(b, RAW_PEER, n);
+		tf[i] = run_once(b, FERRY_PEER, n);
+		td[i] = tf[i] - tr[i];
+	}
+	qsort(tr, (size_t)r, sizeof(tr[0]), cmp_double);
+	qsort(tf, (size_t)r, sizeof(tf[0]), cmp_double);
+	qsort(td, (size_t)r, sizeof(td[0]), cmp_double);
+	*raw = tr[r / 2];
+	*fer = tf[r / 2];
+	*diff = td[r / 2];
 }
 
 /* Checks that ferry context ctx delivers n patterned bytes exactly, by the expected path. */
@@ -338,7 +364,7 @@ static void sweep(struct bench *b)
 int main(int argc, char **argv)
 {
 	struct bench b = { .max = 1u << 30, .reps = 101 };
-	static double gbs[32][NCOL], sec[32][NCOL];
+	static double gbs[32][NCOL], sec[32][NCOL], overhead[32];
 	size_t sizes[32];
 	int nsizes = 0, ndev = 0, can = 0;
 	bool do_sweep = false;
@@ -439,8 +465,7 @@ int main(int argc, char **argv)
 			b.one = true;
 		}
 		for (int i = 0; i < nsizes; i++) {
-			sec[i][RAW_PEER] = median(&b, RAW_PEER, sizes[i]);
-			sec[i][FERRY_PEER] = median(&b, FERRY_PEER, sizes[i]);
+			paired(&b, sizes[i], &sec[i][RAW_PEER], &sec[i][FERRY_PEER], &overhead[i]);
 		}
 	}
 
@@ -469,8 +494,7 @@ int main(int argc, char **argv)
 			printf("  pinned/drv-staged %.2f", g[F_PINNED] / g[DRV_STAGED]);
 		if (g[RAW_PEER] > 0)
 			printf("  %s %.3f  overhead %.2f us", b.one ? "ferry-d2d/raw-d2d" : "peer/raw",
-			       g[FERRY_PEER] / g[RAW_PEER],
-			       (sec[i][FERRY_PEER] - sec[i][RAW_PEER]) * 1e6);
+			       g[FERRY_PEER] / g[RAW_PEER], overhead[i] * 1e6);
 		printf("\n");
 	}
 	if (do_sweep) {

@@ -31,11 +31,11 @@ typedef ferry_status (*piece_fn)(struct ferry__op *op, const struct piece *pc, s
 
 /* How many bytes the next piece may hold. The two halves of the pipeline overlap except
  * while the first piece goes to the host and the last one comes back: so pieces start small
- * (a 64th of the copy), double up to a chunk, and shrink again towards the end (a quarter of
- * what is left), never below MIN_PIECE. */
+ * (a 32nd of the copy), double up to a chunk, and shrink again towards the end (half of what
+ * is left), never below MIN_PIECE. */
 static size_t piece_limit(size_t done, size_t total, size_t chunk)
 {
-	size_t limit = total / 64, tail = (total - done) / 4;
+	size_t limit = total / 32, tail = (total - done) / 2;
 
 	if (limit < MIN_PIECE)
 		limit = MIN_PIECE;
