@@ -173,7 +173,9 @@ typedef struct ferry_report {
  * (of dst_dev), ordered on stream (a stream of any device, or 0). report may be NULL.
  * Returns FERRY_OK only when every byte has arrived (or, in a capture, when the copy is
  * recorded). nbytes 0 is a successful no-op. A pointer that is not memory of the device
- * named for it is FERRY_E_INVALID, and nothing is copied.
+ * named for it is FERRY_E_INVALID, and nothing is copied. After FERRY_E_INVALID,
+ * FERRY_E_PENDING and FERRY_E_CAPTURE nothing was written; after another error the
+ * destination may hold part of the copy, as after any failed CUDA copy.
  */
 FERRY_EXTERN ferry_status ferry_copy(ferry_ctx *ctx, void *dst, int dst_dev, const void *src,
 				     int src_dev, size_t nbytes, cudaStream_t stream,

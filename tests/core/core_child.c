@@ -12,7 +12,8 @@
  * for ferry_move; dlie=N+1 names device N (0: the host) for dst, whatever it is. Each side is allocated with guard bytes before and after it, the source
  * filled with a pattern, the destination with 0xEE; after the copy the whole destination
  * buffer is compared with what it must hold (the elements copied, the gaps and guards
- * untouched). One line per op:
+ * untouched; after a refused copy, the whole buffer untouched; after a failed one, not
+ * checked: "dst=undefined"). One line per op:
  *
  *   op1 st=FERRY_OK path=peer retries=0 fb=[peer:cudaErrorX:call:tried] exact=1 slot=cudaSuccess
  *
@@ -310,12 +311,15 @@ static int run_op(ferry_ctx *ctx, int idx, const char *op, cudaStream_t stream)
 		ferry_free(moved, d.dev);
 	} else if (move) {
 		printf(" out=%s", moved ? "set" : "NULL");
+	} else if (st != FERRY_OK && st != FERRY_E_INVALID && st != FERRY_E_PENDING &&
+		   st != FERRY_E_CAPTURE) {
+		printf(" dst=undefined");	/* a failed copy may have written part of it */
 	} else {
 		side_get(&d, dbuf);
 		if (st == FERRY_OK)
 			expected(&d, &s, sbuf, want);
 		else
-			memset(want, FILL, d.bytes);	/* failed: nothing or part written */
+			memset(want, FILL, d.bytes);	/* refused: nothing written */
 		for (size_t i = 0; i < d.bytes; i++) {
 			if (dbuf[i] != want[i]) {
 				printf(" %s=0 first_mismatch=%zd want=%02x got=%02x",
