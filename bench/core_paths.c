@@ -20,7 +20,8 @@
  *
  * Every ferry copy's bytes are checked once per size. Options: --max BYTES, --reps N
  * (small sizes; large ones use fewer), --chunk BYTES --slots N (ferry's staging),
- * --sweep (pinned-rung bandwidth at 256 MiB for chunk sizes x slot counts).
+ * --sweep (pinned-rung bandwidth at 256 MiB, or --sweep-size BYTES, for chunk sizes x slot
+ * counts, and a hand-written pipeline of fixed pieces beside it, the yardstick).
  *
  *   build/bench/core_paths                       on a GPU machine
  *   ferry sim --devices 2 -- build/bench/core_paths --max 4M --reps 3   (a smoke run)
@@ -43,7 +44,7 @@ static const char *const col_names[NCOL] = { "raw-peer", "ferry-peer", "drv-stag
 struct bench {
 	bool one;
 	int dst_dev;
-	size_t max, chunk;
+	size_t max, chunk, sweep_n;
 	unsigned slots;
 	int reps;
 	unsigned char *src, *dst;	/* device buffers of max bytes */
@@ -338,8 +339,10 @@ static void sweep(struct bench *b)
 {
 	const size_t chunks[] = { 1u << 20, 2u << 20, 4u << 20, 8u << 20, 16u << 20, 32u << 20 };
 	const unsigned slots[] = { 2, 3, 4, 6, 8 };
-	size_t n = getenv("SWEEP_N") ? strtoull(getenv("SWEEP_N"), NULL, 0)
-				     : b->max < (256u << 20) ? b->max : (256u << 20);
+	size_t n = b->sweep_n ? b->sweep_n : b->max < (256u << 20) ? b->max : (256u << 20);
+
+	if (n > b->max)
+		n = b->max;
 
 	printf("\nsweep: ferry-pinned GB/s at %zu MiB (ceiling %.1f)\nchunk\\slots", n >> 20,
 	       (double)n / median(b, CEILING, n) / 1e9);
@@ -392,6 +395,8 @@ int main(int argc, char **argv)
 			b.one = true;
 		else if (!strcmp(argv[i], "--sweep"))
 			do_sweep = true;
+		else if (!strcmp(argv[i], "--sweep-size"))
+			b.sweep_n = x, do_sweep = true, i++;
 		else {
 			fprintf(stderr, "core_paths: unknown option '%s'\n", argv[i]);
 			return 2;

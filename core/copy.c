@@ -112,16 +112,14 @@ static const char *mem_text(const struct cudaPointerAttributes *a, char *buf, si
 static ferry_status check_side(struct ferry__op *op, const ferry_view *v, const char *what,
 			       enum cudaMemoryType *type)
 {
-	const char *ends[1] = { v->ptr };
-
-	for (int i = 0; i < 1; i++) {
+	{
 		struct cudaPointerAttributes a;
 		cudaError_t e;
 		char got[64];
 		bool ok;
 
 		memset(&a, 0, sizeof(a));
-		e = cudaPointerGetAttributes(&a, ends[i]);
+		e = cudaPointerGetAttributes(&a, v->ptr);
 		if (e == cudaErrorInvalidValue) {
 			/* runtimes before 11.0 answer so for memory unknown to CUDA */
 			cudaGetLastError();
@@ -140,8 +138,7 @@ static ferry_status check_side(struct ferry__op *op, const ferry_view *v, const 
 			char dev[32];
 
 			snprintf(op->rep->message, sizeof(op->rep->message),
-				 "%s: the %s byte at %p is %s, not memory of %s", what,
-				 i ? "last" : "first", (const void *)ends[i],
+				 "%s: the first byte at %p is %s, not memory of %s", what, v->ptr,
 				 mem_text(&a, got, sizeof(got)), dev_text(v->dev, dev, sizeof(dev)));
 			return FERRY_E_INVALID;
 		}
