@@ -510,5 +510,12 @@ int main(int argc, char **argv)
 	ferry_ctx_fini(b.peer_ctx);
 	ferry_ctx_fini(b.pinned_ctx);
 	ferry_ctx_fini(b.pageable_ctx);
+	cudaFree(b.src);
+	cudaFree(b.dst);
+	cudaFreeHost(b.pin_a);
+	cudaFreeHost(b.pin_b);
+	cudaStreamDestroy(b.s0);
+	cudaStreamDestroy(b.s1);
+	free(b.page);
 	return 0;
 }
