@@ -320,12 +320,10 @@ static ferry_status capture_copy(struct ferry__op *op)
 		ferry_fallback why;
 		ferry_pair_state ps = ferry_pair_get(ctx, op->src_dev, op->dst_dev, &why);
 
-		if (ps == FERRY_PAIR_STAGED && why.error == cudaSuccess && why.call &&
-		    strcmp(why.call, "self-test") == 0) {
+		if (ps == FERRY_PAIR_STAGED && why.call && strncmp(why.call, "self-test", 9) == 0) {
 			snprintf(op->rep->message, sizeof(op->rep->message),
 				 "the stream is capturing and peer copies from device %d to %d "
-				 "gave wrong bytes in the self-test: no capture-safe path avoids "
-				 "them",
+				 "failed the self-test: no capture-safe path avoids them",
 				 op->src_dev, op->dst_dev);
 			return FERRY_E_CAPTURE;
 		}

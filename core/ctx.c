@@ -2,6 +2,7 @@
  * ctx.c: contexts and their configuration, the per-process counters, and the names of
  * statuses and paths (from the tables in ferry.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -55,6 +56,31 @@ void ferry_config_default(ferry_config *cfg)
 
 #define FERRY__ALL_FLAGS (FERRY_NEVER_PEER | FERRY_ALWAYS_STAGE | FERRY_NO_SELF_TEST | FERRY_NO_PINNED)
 
+ferry_status ferry_config_check(const ferry_config *cfg, char *msg, size_t len)
+{
+	char buf[160];
+
+	if (!msg) {
+		msg = buf;
+		len = sizeof(buf);
+	}
+	if (!cfg)
+		snprintf(msg, len, "the config is NULL");
+	else if (cfg->chunk_bytes < 4096 || cfg->chunk_bytes > ((size_t)1 << 30))
+		snprintf(msg, len, "chunk_bytes %zu is out of range (4096 .. 1 GiB)",
+			 cfg->chunk_bytes);
+	else if (cfg->slots < 2 || cfg->slots > 64)
+		snprintf(msg, len, "slots %u is out of range (2 .. 64)", cfg->slots);
+	else if (cfg->flags & ~FERRY__ALL_FLAGS)
+		snprintf(msg, len, "flags 0x%x has bits that are no policy (0x%x)", cfg->flags,
+			 cfg->flags & ~FERRY__ALL_FLAGS);
+	else if (cfg->self_test_timeout_ms == 0)
+		snprintf(msg, len, "self_test_timeout_ms is 0 (at least 1)");
+	else
+		return FERRY_OK;
+	return FERRY_E_INVALID;
+}
+
 ferry_status ferry_ctx_init(ferry_ctx **out, const ferry_config *cfg)
 {
 	ferry_ctx *ctx;
@@ -69,9 +95,7 @@ ferry_status ferry_ctx_init(ferry_ctx **out, const ferry_config *cfg)
 		ferry_config_default(&def);
 		cfg = &def;
 	}
-	if (cfg->chunk_bytes < 4096 || cfg->chunk_bytes > ((size_t)1 << 30) ||
-	    cfg->slots < 2 || cfg->slots > 64 || (cfg->flags & ~FERRY__ALL_FLAGS) ||
-	    cfg->self_test_timeout_ms == 0)
+	if (ferry_config_check(cfg, NULL, 0) != FERRY_OK)
 		return FERRY_E_INVALID;
 	if (cudaGetDeviceCount(&n) != cudaSuccess) {
 		/* no device (or no driver): host copies only */

@@ -130,8 +130,13 @@ typedef struct ferry_ctx ferry_ctx;
 /* Fills cfg with the defaults. */
 FERRY_EXTERN void ferry_config_default(ferry_config *cfg);
 
+/* FERRY_OK when cfg is usable; else FERRY_E_INVALID, with a message naming the field, its
+ * value and the range allowed written into msg (when msg is not NULL). */
+FERRY_EXTERN ferry_status ferry_config_check(const ferry_config *cfg, char *msg, size_t len);
+
 /* Creates a context; cfg NULL means the defaults. Allocates no CUDA resources yet (they are
- * made at first use). FERRY_E_INVALID for a config out of range, with no context made. */
+ * made at first use). FERRY_E_INVALID for a config out of range (ferry_config_check says
+ * why), with no context made. */
 FERRY_EXTERN ferry_status ferry_ctx_init(ferry_ctx **out, const ferry_config *cfg);
 
 /* Releases every resource of the context (pinned rings, streams, events). No copy may be
@@ -189,7 +194,8 @@ FERRY_EXTERN ferry_status ferry_copy(ferry_ctx *ctx, void *dst, int dst_dev, con
  * are stride[i] bytes apart (stride[0] is ignored). A row-pitched 2-D view is
  * {ndim 2, extent {width, height}, stride {0, pitch}}; a 3-D one adds {depth} and the slice
  * pitch. Strides may be any size at least as large as the span of the dimension below
- * (views far larger than their data are fine); overlapping views are FERRY_E_INVALID.
+ * (views far larger than their data are fine); a view that overlaps itself, and a dst whose
+ * span (first to last byte) overlaps src's, are FERRY_E_INVALID.
  */
 typedef struct ferry_view {
 	void *ptr;

@@ -442,7 +442,10 @@ int main(int argc, char **argv)
 	}
 	st = ferry_ctx_init(&ctx, &cfg);
 	if (st != FERRY_OK) {
-		printf("init st=%s\n", ferry_status_name(st));
+		char why[160] = "";
+
+		ferry_config_check(&cfg, why, sizeof(why));
+		printf("init st=%s: %s\n", ferry_status_name(st), why);
 		return 0;	/* what the test asked about */
 	}
 	if (enable) {

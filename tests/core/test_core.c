@@ -299,7 +299,9 @@ static const struct core_case ladder[] = {
 	  { SMALL, "0>1:move:n=100000" },
 	  { "op1 st=FERRY_E_NOMEM path=none", "msg='cudaMalloc failed", "out=NULL " OKSLOT } },
 	{ "bad_config_refused", { D2 }, { "--chunk", "100", "0>1:n=1" },
-	  { "init st=FERRY_E_INVALID" } },
+	  { "init st=FERRY_E_INVALID: chunk_bytes 100 is out of range (4096 .. 1 GiB)" } },
+	{ "bad_slots_refused", { D2 }, { "--slots", "1", "0>1:n=1" },
+	  { "init st=FERRY_E_INVALID: slots 1 is out of range (2 .. 64)" } },
 	{ "zero_bytes_is_a_no_op", { D2 }, { "0>1:n=0" },
 	  { "op1 st=FERRY_OK path=none", "exact=1 " OKSLOT } },
 };
