@@ -63,6 +63,22 @@ static void pattern(unsigned char *p, size_t n, uint64_t seed)
 	}
 }
 
+/* What a self-test that hung leaves behind: its host buffers, which the device may still
+ * read and write, are kept (reachable) for the life of the process; its stream and device
+ * buffers are never freed either. */
+#define MAX_ABANDONED 64
+static pthread_mutex_t abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
+static void *abandoned[MAX_ABANDONED];
+static unsigned nabandoned;
+
+static void abandon(void *host)
+{
+	pthread_mutex_lock(&abandoned_lock);
+	if (nabandoned < MAX_ABANDONED)
+		abandoned[nabandoned++] = host;
+	pthread_mutex_unlock(&abandoned_lock);
+}
+
 /* Waits for stream s up to timeout_ms; NotReady after that. */
 static cudaError_t wait_stream(cudaStream_t s, unsigned timeout_ms)
 {
@@ -92,20 +108,27 @@ static void self_test(ferry_ctx *ctx, int src, int dst, struct self_test *r)
 	unsigned char *host = NULL, *back = NULL, *bs = NULL, *bd = NULL;
 	cudaStream_t s = NULL;
 	int saved = 0;
-	bool hung = false;
+	bool hung = false, pinned;
 
 	memset(r, 0, sizeof(*r));
 	for (size_t i = 0; i < nsizes; i++) {
 		off[i] = total;
 		total += sizes[i] + GUARD;
 	}
-	host = malloc(total);
-	back = malloc(total);
-	if (!host || !back) {
+	/* Pinned, so that the copies back are asynchronous and a test whose copies never end
+	 * is seen to time out (from pageable memory the copy call itself would wait); pageable
+	 * where pinned memory is refused. */
+	pinned = cudaHostAlloc((void **)&host, 2 * total, cudaHostAllocPortable) == cudaSuccess;
+	if (!pinned) {
+		cudaGetLastError();
+		host = malloc(2 * total);
+	}
+	if (!host) {
 		r->e = cudaErrorMemoryAllocation;
 		r->call = "malloc";
 		goto out;
 	}
+	back = host + total;
 	pattern(host, total, (uint64_t)src * 131 + (uint64_t)dst + 1);
 
 #define TRY(expr, name)                                                                      \
@@ -171,9 +194,13 @@ out_restore:
 	ferry__restore_device(saved);
 	cudaGetLastError();	/* r holds what failed; the slot is clean for the caller */
 out:
-	free(host);
-	if (!hung)
-		free(back);
+	if (hung)
+		abandon(host);
+	else if (pinned)
+		cudaFreeHost(host);
+	else
+		free(host);
+	cudaGetLastError();
 }
 
 /* --- setting a pair up ------------------------------------------------------------------------ */

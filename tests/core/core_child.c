@@ -2,7 +2,8 @@
  * core_child: drives libferry's copy core from the command line and checks every byte, for
  * the core's tests (run under the interposer, over the simulator or a real GPU).
  *
- *   core_child [--flags LIST] [--chunk N] [--slots N] [--budget N] [--stream DEV]
+ *   core_child [--flags LIST] [--chunk N] [--slots N] [--budget N] [--self-test-ms N]
+ *              [--stream DEV]
  *              [--enable S>D] [--latch] [--threads T --iters I --devs N] OP...
  *
  * OP is SRC>DST:SPEC. SRC and DST are a device ordinal, h (pageable host memory) or p (pinned
@@ -421,6 +422,8 @@ int main(int argc, char **argv)
 			cfg.chunk_bytes = strtoull(v, NULL, 0);
 		else if (!strcmp(argv[i], "--slots"))
 			cfg.slots = (unsigned)atoi(v);
+		else if (!strcmp(argv[i], "--self-test-ms"))
+			cfg.self_test_timeout_ms = (unsigned)atoi(v);
 		else if (!strcmp(argv[i], "--budget"))
 			cfg.pinned_budget = strtoull(v, NULL, 0);
 		else if (!strcmp(argv[i], "--stream"))
