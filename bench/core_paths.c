@@ -333,6 +333,42 @@ static void calls(struct bench *b)
 		printf("  %s %.0f", names[w], t[4]);
 	}
 	printf("\n");
+	if (b->one)
+		return;
+	/* where ferry's overhead on a small peer copy goes: the raw copy, the raw copy after the
+	 * same checks ferry makes, and ferry's copy, in turn */
+	{
+		enum { REPS = 2001 };
+		static double t[3][REPS];
+		ferry_report rep;
+
+		for (int r = 0; r < REPS; r++) {
+			for (int w = 0; w < 3; w++) {
+				double t0 = now_s();
+				struct cudaPointerAttributes a;
+				enum cudaStreamCaptureStatus cs;
+
+				if (w == 2) {
+					ferry_copy(b->peer_ctx, b->dst, 1, b->src, 0, 4096, b->s1, &rep);
+				} else {
+					if (w == 1) {
+						cudaPeekAtLastError();
+						cudaPointerGetAttributes(&a, b->dst);
+						cudaPointerGetAttributes(&a, b->src);
+						cudaStreamIsCapturing(b->s1, &cs);
+					}
+					cudaMemcpyPeerAsync(b->dst, 1, b->src, 0, 4096, b->s1);
+					cudaStreamSynchronize(b->s1);
+				}
+				t[w][r] = (now_s() - t0) * 1e6;
+			}
+		}
+		for (int w = 0; w < 3; w++)
+			qsort(t[w], REPS, sizeof(t[w][0]), cmp_double);
+		printf("4 KiB peer copy (us, medians of %d in turn): raw %.2f, raw after ferry's "
+		       "checks %.2f, ferry %.2f\n",
+		       REPS, t[0][REPS / 2], t[1][REPS / 2], t[2][REPS / 2]);
+	}
 }
 
 static void sweep(struct bench *b)

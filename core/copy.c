@@ -109,41 +109,36 @@ static const char *mem_text(const struct cudaPointerAttributes *a, char *buf, si
  * whole span lies in one allocation the runtime checks when it copies: a copy past the end
  * of an allocation fails. Asking about the last byte too would double the cost of the
  * checks, a quarter of ferry's overhead on a small peer copy.) */
-static ferry_status check_side(struct ferry__op *op, const ferry_view *v, const char *what,
+static ferry_status check_side(struct ferry__op *op, const void *ptr, int dev, const char *what,
 			       enum cudaMemoryType *type)
 {
-	{
-		struct cudaPointerAttributes a;
-		cudaError_t e;
-		char got[64];
-		bool ok;
+	struct cudaPointerAttributes a;
+	cudaError_t e;
+	char got[64], devs[32];
+	bool ok;
 
-		memset(&a, 0, sizeof(a));
-		e = cudaPointerGetAttributes(&a, v->ptr);
-		if (e == cudaErrorInvalidValue) {
-			/* runtimes before 11.0 answer so for memory unknown to CUDA */
-			cudaGetLastError();
-			a.type = cudaMemoryTypeUnregistered;
-		} else if (e != cudaSuccess) {
-			return verdict_status(ferry__fail(op, FERRY__STEP_LAST, e,
-							  "cudaPointerGetAttributes",
-							  FERRY_PATH_NONE));
-		}
-		if (v->dev == FERRY_HOST)
-			ok = a.type != cudaMemoryTypeDevice;
-		else
-			ok = (a.type == cudaMemoryTypeDevice && a.device == v->dev) ||
-			     a.type == cudaMemoryTypeManaged;
-		if (!ok) {
-			char dev[32];
-
-			snprintf(op->rep->message, sizeof(op->rep->message),
-				 "%s: the first byte at %p is %s, not memory of %s", what, v->ptr,
-				 mem_text(&a, got, sizeof(got)), dev_text(v->dev, dev, sizeof(dev)));
-			return FERRY_E_INVALID;
-		}
-		*type = a.type;
+	memset(&a, 0, sizeof(a));
+	e = cudaPointerGetAttributes(&a, ptr);
+	if (e == cudaErrorInvalidValue) {
+		/* runtimes before 11.0 answer so for memory unknown to CUDA */
+		cudaGetLastError();
+		a.type = cudaMemoryTypeUnregistered;
+	} else if (e != cudaSuccess) {
+		return verdict_status(ferry__fail(op, FERRY__STEP_LAST, e,
+						  "cudaPointerGetAttributes", FERRY_PATH_NONE));
 	}
+	if (dev == FERRY_HOST)
+		ok = a.type != cudaMemoryTypeDevice;
+	else
+		ok = (a.type == cudaMemoryTypeDevice && a.device == dev) ||
+		     a.type == cudaMemoryTypeManaged;
+	if (!ok) {
+		snprintf(op->rep->message, sizeof(op->rep->message),
+			 "%s: the first byte at %p is %s, not memory of %s", what, ptr,
+			 mem_text(&a, got, sizeof(got)), dev_text(dev, devs, sizeof(devs)));
+		return FERRY_E_INVALID;
+	}
+	*type = a.type;
 	return FERRY_OK;
 }
 
@@ -170,13 +165,6 @@ static ferry_status pending(ferry_report *rep)
 								     : FERRY_E_PENDING;
 }
 
-static bool spans_overlap(const ferry_view *a, const ferry_view *b)
-{
-	uintptr_t a0 = (uintptr_t)a->ptr, b0 = (uintptr_t)b->ptr;
-	uintptr_t a1 = a0 + ferry__view_span(a), b1 = b0 + ferry__view_span(b);
-
-	return a0 < b1 && b0 < a1;
-}
 
 /* --- direct rungs ----------------------------------------------------------------------------- */
 
@@ -388,55 +376,52 @@ static ferry_status ladder(struct ferry__op *op)
 	return st;
 }
 
-static ferry_status run(ferry_ctx *ctx, const ferry_view *dst, const ferry_view *src,
-			cudaStream_t stream, ferry_report *report)
+static void report_init(ferry_report *r)
 {
-	ferry_report local;
-	ferry_report *rep = report ? report : &local;
-	struct ferry__op op;
-	char msg[192];
-	cudaError_t e;
+	r->path = FERRY_PATH_NONE;
+	r->retries = 0;
+	r->nfallbacks = 0;
+	r->error = cudaSuccess;
+	r->error_call = NULL;
+	r->bytes = 0;
+	r->self_test_ns = 0;
+	r->captured = false;
+	r->message[0] = '\0';
+}
+
+/* A copy whose shape is known (op->sh, the pointers, devices and stream set): the checks that
+ * need the runtime, then the ladder. dspan and sspan: the bytes each side spans. */
+static ferry_status execute(ferry_ctx *ctx, struct ferry__op *op, size_t dspan, size_t sspan)
+{
+	ferry_report *rep = op->rep;
 	enum cudaStreamCaptureStatus cs = cudaStreamCaptureStatusNone;
+	char msg[128];
+	cudaError_t e;
 	ferry_status st;
 
-	memset(rep, 0, sizeof(*rep));
-	memset(&op, 0, sizeof(op));
-	op.rep = rep;
-	if (!ctx)
-		return invalid(rep, "the context is NULL");
-	if (!ferry__view_check(dst, "dst", msg, sizeof(msg)) ||
-	    !ferry__view_check(src, "src", msg, sizeof(msg)) ||
-	    !ferry__shape_make(dst, src, &op.sh, msg, sizeof(msg)))
-		return invalid(rep, msg);
-	if (!dev_ok(ctx, dst->dev) || !dev_ok(ctx, src->dev)) {
+	if (!dev_ok(ctx, op->dst_dev) || !dev_ok(ctx, op->src_dev)) {
 		snprintf(msg, sizeof(msg),
 			 "%s device %d is not a device of this process (it has %d) nor FERRY_HOST",
-			 dev_ok(ctx, dst->dev) ? "src" : "dst",
-			 dev_ok(ctx, dst->dev) ? src->dev : dst->dev, ctx->ndev);
+			 dev_ok(ctx, op->dst_dev) ? "src" : "dst",
+			 dev_ok(ctx, op->dst_dev) ? op->src_dev : op->dst_dev, ctx->ndev);
 		return invalid(rep, msg);
 	}
-	if (op.sh.total == 0)
+	if (op->sh.total == 0)
 		return FERRY_OK;
-	op.ctx = ctx;
-	op.dst = dst->ptr;
-	op.src = src->ptr;
-	op.dst_dev = dst->dev;
-	op.src_dev = src->dev;
-	op.stream = stream;
-
 	st = pending(rep);
 	if (st != FERRY_OK)
 		goto out;
-	if (spans_overlap(dst, src))
+	if ((uintptr_t)op->dst < (uintptr_t)op->src + sspan &&
+	    (uintptr_t)op->src < (uintptr_t)op->dst + dspan)
 		return invalid(rep, "dst and src overlap");
-	st = check_side(&op, dst, "dst", &op.dst_type);
+	st = check_side(op, op->dst, op->dst_dev, "dst", &op->dst_type);
 	if (st == FERRY_OK)
-		st = check_side(&op, src, "src", &op.src_type);
+		st = check_side(op, op->src, op->src_dev, "src", &op->src_type);
 	if (st != FERRY_OK)
 		goto out;
-	e = cudaStreamIsCapturing(stream, &cs);
+	e = cudaStreamIsCapturing(op->stream, &cs);
 	if (e != cudaSuccess) {
-		st = verdict_status(ferry__fail(&op, FERRY__STEP_CALLER, e, "cudaStreamIsCapturing",
+		st = verdict_status(ferry__fail(op, FERRY__STEP_CALLER, e, "cudaStreamIsCapturing",
 						FERRY_PATH_NONE));
 		goto out;
 	}
@@ -446,16 +431,18 @@ static ferry_status run(ferry_ctx *ctx, const ferry_view *dst, const ferry_view 
 		st = FERRY_E_CAPTURE;
 		goto out;
 	}
-	op.capturing = cs == cudaStreamCaptureStatusActive;
-	st = ladder(&op);
+	op->capturing = cs == cudaStreamCaptureStatusActive;
+	st = ladder(op);
 out:
 	if (st == FERRY_OK) {
-		rep->bytes = op.sh.total;
+		rep->bytes = op->sh.total;
 		rep->error = cudaSuccess;
 		rep->error_call = NULL;
 		rep->message[0] = '\0';
-		atomic_fetch_add(&ferry__counters.copies[rep->path], 1);
-		atomic_fetch_add(&ferry__counters.bytes[rep->path], op.sh.total);
+		atomic_fetch_add_explicit(&ferry__counters.copies[rep->path], 1,
+					  memory_order_relaxed);
+		atomic_fetch_add_explicit(&ferry__counters.bytes[rep->path], op->sh.total,
+					  memory_order_relaxed);
 	} else {
 		rep->path = FERRY_PATH_NONE;
 		if (st == FERRY_E_NO_PATH && !rep->message[0])
@@ -465,21 +452,63 @@ out:
 	return st;
 }
 
+static void op_init(struct ferry__op *op, ferry_ctx *ctx, void *dst, int dst_dev,
+		    const void *src, int src_dev, cudaStream_t stream, ferry_report *rep)
+{
+	op->ctx = ctx;
+	op->dst = dst;
+	op->src = src;
+	op->dst_dev = dst_dev;
+	op->src_dev = src_dev;
+	op->stream = stream;
+	op->rep = rep;
+	op->src_type = op->dst_type = cudaMemoryTypeUnregistered;
+	op->capturing = false;
+}
+
 /* --- the public calls ------------------------------------------------------------------------- */
 
 ferry_status ferry_copy(ferry_ctx *ctx, void *dst, int dst_dev, const void *src, int src_dev,
 			size_t nbytes, cudaStream_t stream, ferry_report *report)
 {
-	ferry_view d = ferry_view_1d(dst, dst_dev, nbytes);
-	ferry_view s = ferry_view_1d((void *)src, src_dev, nbytes);
+	ferry_report local;
+	ferry_report *rep = report ? report : &local;
+	struct ferry__op op;
+	uintptr_t end;
 
-	return run(ctx, &d, &s, stream, report);
+	report_init(rep);
+	if (!ctx)
+		return invalid(rep, "the context is NULL");
+	if (nbytes && (!dst || !src))
+		return invalid(rep, !dst ? "dst: the pointer is NULL" : "src: the pointer is NULL");
+	if (__builtin_add_overflow((uintptr_t)dst, nbytes, &end) ||
+	    __builtin_add_overflow((uintptr_t)src, nbytes, &end))
+		return invalid(rep, "the copy's span overflows the address space");
+	/* a contiguous copy: its shape is one row */
+	op_init(&op, ctx, dst, dst_dev, src, src_dev, stream, rep);
+	op.sh.ndim = 1;
+	op.sh.extent[0] = nbytes;
+	op.sh.total = nbytes;
+	return execute(ctx, &op, nbytes, nbytes);
 }
 
 ferry_status ferry_copy_strided(ferry_ctx *ctx, const ferry_view *dst, const ferry_view *src,
 				cudaStream_t stream, ferry_report *report)
 {
-	return run(ctx, dst, src, stream, report);
+	ferry_report local;
+	ferry_report *rep = report ? report : &local;
+	struct ferry__op op;
+	char msg[192];
+
+	report_init(rep);
+	if (!ctx)
+		return invalid(rep, "the context is NULL");
+	if (!ferry__view_check(dst, "dst", msg, sizeof(msg)) ||
+	    !ferry__view_check(src, "src", msg, sizeof(msg)) ||
+	    !ferry__shape_make(dst, src, &op.sh, msg, sizeof(msg)))
+		return invalid(rep, msg);
+	op_init(&op, ctx, dst->ptr, dst->dev, src->ptr, src->dev, stream, rep);
+	return execute(ctx, &op, ferry__view_span(dst), ferry__view_span(src));
 }
 
 ferry_status ferry_move(ferry_ctx *ctx, void **out, int dst_dev, const void *src, int src_dev,
