@@ -34,5 +34,7 @@ int bad_option(const char *verb, char **argv);
 int run_program(char **argv);
 
 int cmd_inject(int argc, char **argv);
+extern const char usage_run[];
+int cmd_run(int argc, char **argv);
 
 #endif

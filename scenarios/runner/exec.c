@@ -1,0 +1,420 @@
+/*
+ * ferry-scenario: runs one scenario's steps in this process, through libferry, and checks
+ * every byte. `ferry run` starts it under the interposer (virtual devices, peer matrix and
+ * fault rules from the scenario); it can also be run by hand that way:
+ *
+ *   ferry inject --devices 2 --faults '...' -- ferry-scenario FILE
+ *
+ * Prints "step N (line L): TEXT" as each step starts (so that a hang names its step), and
+ * "FAIL step N (line L) TEXT: WHY" for the first failure, with the first wrong byte's offset,
+ * expected and actual value. Exit status: 0 when every step passed and something was checked;
+ * 1 on a failure; 2 for a scenario that does not parse.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ferry.h"
+#include "scenario.h"
+
+#define GUARD 256
+#define FILL 0xee
+
+/* --- patterns --------------------------------------------------------------------------------- */
+
+static uint64_t next(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* Fills p with the pattern: random bytes, or floats whose every 4th element is one of the
+ * values a careless copy or conversion changes (NaNs with payloads, signalling NaNs,
+ * infinities, negative zero, denormals). */
+static void fill_pattern(unsigned char *p, size_t n, enum scn_pattern pat, uint64_t seed)
+{
+	static const uint32_t f32[] = { 0x7fc00001, 0x7f800001, 0xffc12345, 0x7f800000,
+					0xff800000, 0x80000000, 0x00000001, 0x807fffff };
+	static const uint16_t h16[2][7] = {
+		{ 0x7fc1, 0x7f81, 0xffc3, 0x7f80, 0x8000, 0x0001, 0x807f },	/* bf16 */
+		{ 0x7e01, 0x7c01, 0xfe55, 0x7c00, 0x8000, 0x0001, 0x83ff },	/* fp16 */
+	};
+	uint64_t x = seed * 0x9e3779b97f4a7c15ull + 11;
+	size_t i = 0;
+
+	if (pat == SCN_F32) {
+		for (size_t k = 0; i + 4 <= n; i += 4, k++) {
+			uint32_t v = k % 4 == 0 ? f32[(k / 4) % 8] : (uint32_t)next(&x);
+
+			memcpy(p + i, &v, 4);
+		}
+	} else if (pat == SCN_BF16 || pat == SCN_FP16) {
+		for (size_t k = 0; i + 2 <= n; i += 2, k++) {
+			uint16_t v = k % 4 == 0 ? h16[pat == SCN_FP16][(k / 4) % 7]
+						: (uint16_t)next(&x);
+
+			memcpy(p + i, &v, 2);
+		}
+	}
+	for (; i < n; i++)
+		p[i] = (unsigned char)(next(&x) >> 24);
+}
+
+/* --- buffers ---------------------------------------------------------------------------------- */
+
+struct side {
+	int where;		/* a device, SCN_HOST, SCN_PINNED or SCN_REGISTERED */
+	bool registered_failed;
+	unsigned char *base;	/* GUARD + span + GUARD */
+	size_t bytes;
+	ferry_view v;
+};
+
+static size_t span(const ferry_view *v)
+{
+	size_t s = v->extent[0];
+
+	for (unsigned i = 1; i < v->ndim; i++)
+		s += v->stride[i] * (v->extent[i] - 1);
+	return s;
+}
+
+static const char *side_alloc(struct side *s)
+{
+	int saved;
+
+	s->bytes = span(&s->v) + 2 * GUARD;
+	if (s->where == SCN_HOST) {
+		s->base = malloc(s->bytes);
+	} else if (s->where == SCN_REGISTERED) {
+		s->base = malloc(s->bytes);
+		/* a refused or doubled registration leaves it pageable (F13's workaround) */
+		if (s->base && cudaHostRegister(s->base, s->bytes, cudaHostRegisterDefault) !=
+				       cudaSuccess) {
+			cudaGetLastError();
+			s->registered_failed = true;
+		}
+	} else if (s->where == SCN_PINNED) {
+		if (cudaMallocHost((void **)&s->base, s->bytes) != cudaSuccess)
+			s->base = NULL;
+	} else {
+		cudaGetDevice(&saved);
+		cudaSetDevice(s->where);
+		if (cudaMalloc((void **)&s->base, s->bytes) != cudaSuccess)
+			s->base = NULL;
+		cudaSetDevice(saved);
+	}
+	if (!s->base) {
+		cudaGetLastError();
+		return "allocating a buffer of the scenario failed";
+	}
+	s->v.ptr = s->base + GUARD;
+	s->v.dev = s->where < 0 ? FERRY_HOST : s->where;
+	return NULL;
+}
+
+static const char *side_put(struct side *s, const unsigned char *h)
+{
+	if (s->where < 0)
+		memcpy(s->base, h, s->bytes);
+	else if (cudaMemcpy(s->base, h, s->bytes, cudaMemcpyHostToDevice) != cudaSuccess)
+		return "filling a buffer failed (outside the copy under test)";
+	return NULL;
+}
+
+static const char *side_get(struct side *s, unsigned char *h)
+{
+	if (s->where < 0)
+		memcpy(h, s->base, s->bytes);
+	else if (cudaMemcpy(h, s->base, s->bytes, cudaMemcpyDeviceToHost) != cudaSuccess)
+		return "reading a buffer back failed (outside the copy under test)";
+	return NULL;
+}
+
+static void side_free(struct side *s)
+{
+	if (!s->base)
+		return;
+	if (s->where == SCN_HOST) {
+		free(s->base);
+	} else if (s->where == SCN_REGISTERED) {
+		if (!s->registered_failed)
+			cudaHostUnregister(s->base);
+		cudaGetLastError();	/* 713 or 4 tolerated (F13) */
+		free(s->base);
+	} else if (s->where == SCN_PINNED)
+		cudaFreeHost(s->base);
+	else
+		cudaFree(s->base);
+	cudaGetLastError();
+}
+
+/* enable SRC>DST: what another library does before ferry sees the pair. */
+static bool enable_step(const struct scn_step *st)
+{
+	int saved;
+	cudaError_t e;
+
+	cudaGetDevice(&saved);
+	cudaSetDevice(st->dst);
+	e = cudaDeviceEnablePeerAccess(st->src, 0);
+	cudaSetDevice(saved);
+	cudaGetLastError();
+	printf("  enable %d>%d: %s\n", st->src, st->dst, cudaGetErrorName(e));
+	return true;
+}
+
+static void views(const struct scn_layout *l, ferry_view *d, ferry_view *s)
+{
+	memset(d, 0, sizeof(*d));
+	memset(s, 0, sizeof(*s));
+	if (l->ndim == 1) {
+		*d = ferry_view_1d(NULL, 0, l->size);
+		*s = ferry_view_1d(NULL, 0, l->size);
+		return;
+	}
+	*d = ferry_view_3d(NULL, 0, l->w, l->h, l->d, l->dp, l->ds);
+	*s = ferry_view_3d(NULL, 0, l->w, l->h, l->d, l->sp, l->ss);
+}
+
+/* What dst's whole buffer must hold after the copy: FILL, with src's rows in their places. */
+static void expected(const struct scn_layout *l, const unsigned char *sbuf, unsigned char *want,
+		     size_t bytes)
+{
+	memset(want, FILL, bytes);
+	if (l->ndim == 1) {
+		memcpy(want + GUARD, sbuf + GUARD, l->size);
+		return;
+	}
+	for (size_t z = 0; z < l->d; z++)
+		for (size_t y = 0; y < l->h; y++)
+			memcpy(want + GUARD + z * l->ds + y * l->dp,
+			       sbuf + GUARD + z * l->ss + y * l->sp, l->w);
+}
+
+/* --- a step ---------------------------------------------------------------------------------- */
+
+struct run {
+	const struct scenario *sc;
+	ferry_ctx *ctx;
+	size_t checks;		/* steps that checked something */
+	size_t bytes;		/* bytes compared */
+	bool sticky;		/* a step expected the context lost */
+	char why[512];
+};
+
+static bool check_report(struct run *r, const struct scn_step *st, ferry_status status,
+			 const ferry_report *rep)
+{
+	if ((int)status != st->status) {
+		snprintf(r->why, sizeof(r->why), "status %s, expected %s%s%s%s",
+			 ferry_status_name(status), scn_status_name(st->status),
+			 rep->message[0] ? " (" : "", rep->message, rep->message[0] ? ")" : "");
+		return false;
+	}
+	if (status == FERRY_OK && st->path_mask && !(st->path_mask & (1u << rep->path))) {
+		char want[160] = "";
+
+		for (int q = 0; q < FERRY_PATH_COUNT; q++)
+			if (st->path_mask & (1u << q))
+				snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s%s",
+					 want[0] ? " or " : "", scn_path_name(q));
+		snprintf(r->why, sizeof(r->why), "delivered by %s, expected %s",
+			 ferry_path_name(rep->path), want);
+		return false;
+	}
+	for (unsigned i = 0; i < st->nfallbacks; i++) {
+		bool found = false;
+
+		for (unsigned j = 0; j < rep->nfallbacks && !found; j++)
+			found = (int)rep->fallbacks[j].path == st->fb_path[i] &&
+				(strcmp(st->fb_error[i], "any") == 0 ||
+				 strcmp(st->fb_error[i], cudaGetErrorName(rep->fallbacks[j].error)) ==
+					 0);
+		if (!found) {
+			int n = snprintf(r->why, sizeof(r->why),
+					 "no fallback from %s for %s in the report [",
+					 scn_path_name(st->fb_path[i]), st->fb_error[i]);
+
+			for (unsigned j = 0; j < rep->nfallbacks && n > 0 && (size_t)n < sizeof(r->why);
+			     j++)
+				n += snprintf(r->why + n, sizeof(r->why) - (size_t)n, "%s%s:%s:%s",
+					      j ? ", " : "", ferry_path_name(rep->fallbacks[j].path),
+					      cudaGetErrorName(rep->fallbacks[j].error),
+					      rep->fallbacks[j].call);
+			if (n > 0 && (size_t)n < sizeof(r->why))
+				snprintf(r->why + n, sizeof(r->why) - (size_t)n, "]");
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool copy_step(struct run *r, const struct scn_step *st, size_t index)
+{
+	struct side d = { .where = st->dst }, s = { .where = st->src };
+	unsigned char *sbuf = NULL, *dbuf = NULL, *want = NULL;
+	cudaStream_t stream = 0;
+	const char *e;
+	bool ok = false;
+
+	views(&st->layout, &d.v, &s.v);
+	if ((e = side_alloc(&s)) || (e = side_alloc(&d))) {
+		snprintf(r->why, sizeof(r->why), "%s", e);
+		goto out;
+	}
+	sbuf = malloc(s.bytes);
+	dbuf = malloc(d.bytes);
+	want = malloc(d.bytes);
+	if (!sbuf || !dbuf || !want) {
+		snprintf(r->why, sizeof(r->why), "out of host memory for the check");
+		goto out;
+	}
+	if (st->stream_dev >= 0) {
+		int saved;
+
+		cudaGetDevice(&saved);
+		cudaSetDevice(st->stream_dev);
+		cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking);
+		cudaSetDevice(saved);
+	}
+	for (unsigned rep_i = 0; rep_i < st->repeat; rep_i++) {
+		ferry_report rep;
+		ferry_status status;
+
+		fill_pattern(sbuf, s.bytes, st->pattern, index * 1000003u + rep_i + 1);
+		memset(dbuf, FILL, d.bytes);
+		if ((e = side_put(&s, sbuf)) || (e = side_put(&d, dbuf))) {
+			snprintf(r->why, sizeof(r->why), "%s", e);
+			goto out;
+		}
+		if (cudaDeviceSynchronize() != cudaSuccess)
+			cudaGetLastError();
+		status = ferry_copy_strided(r->ctx, &d.v, &s.v, stream, &rep);
+		if (!check_report(r, st, status, &rep))
+			goto out;
+		if (status != FERRY_OK && status != FERRY_E_INVALID && status != FERRY_E_PENDING &&
+		    status != FERRY_E_CAPTURE) {
+			r->checks++;	/* the error expected; the destination is undefined */
+			r->sticky |= status == FERRY_E_STICKY;
+			if (r->sticky)
+				break;	/* nothing works after it */
+			continue;
+		}
+		if ((e = side_get(&d, dbuf))) {
+			snprintf(r->why, sizeof(r->why), "%s", e);
+			goto out;
+		}
+		if (status == FERRY_OK)
+			expected(&st->layout, sbuf, want, d.bytes);
+		else
+			memset(want, FILL, d.bytes);	/* refused: nothing written */
+		for (size_t i = 0; i < d.bytes; i++) {
+			if (dbuf[i] != want[i]) {
+				long off = (long)i - GUARD;
+
+				snprintf(r->why, sizeof(r->why),
+					 "%s: first wrong byte at offset %ld%s (expected 0x%02x, got "
+					 "0x%02x) after %s by %s",
+					 status == FERRY_OK ? "wrong bytes" : "written after a refusal",
+					 off, off < 0 ? " (the guard before)" :
+					 (size_t)off >= span(&d.v) ? " (the guard after)" : "",
+					 want[i], dbuf[i], ferry_status_name(status),
+					 ferry_path_name(rep.path));
+				goto out;
+			}
+		}
+		r->checks++;
+		r->bytes += d.bytes;
+	}
+	ok = true;
+out:
+	if (stream)
+		cudaStreamDestroy(stream);
+	side_free(&s);
+	side_free(&d);
+	free(sbuf);
+	free(dbuf);
+	free(want);
+	return ok;
+}
+
+int main(int argc, char **argv)
+{
+	struct scenario sc;
+	struct run r = { 0 };
+	ferry_config cfg;
+	char err[2048];
+	ferry_status st;
+	cudaError_t last;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: ferry-scenario FILE (under ferry inject; see ferry run)\n");
+		return 2;
+	}
+	if (!scn_parse_file(argv[1], &sc, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	r.sc = &sc;
+	ferry_config_default(&cfg);
+	if (sc.chunk)
+		cfg.chunk_bytes = sc.chunk;
+	if (sc.slots)
+		cfg.slots = sc.slots;
+	cfg.pinned_budget = sc.has_budget ? sc.budget : cfg.chunk_bytes * cfg.slots * 4;
+	cfg.flags = sc.flags;
+	st = ferry_ctx_init(&r.ctx, &cfg);
+	if (st != FERRY_OK) {
+		ferry_config_check(&cfg, err, sizeof(err));
+		printf("FAIL config (line 0): %s\n", err);
+		scn_free(&sc);
+		return 1;
+	}
+	for (size_t i = 0; i < sc.nsteps; i++) {
+		const struct scn_step *step = &sc.steps[i];
+		bool ok;
+
+		printf("step %zu (line %u): %s\n", i + 1, step->line, step->text);
+		fflush(stdout);
+		if (step->is_enable) {
+			ok = enable_step(step);
+		} else if (step->is_run) {
+			int rc = system(step->cmd);
+
+			ok = rc == 0;
+			if (!ok)
+				snprintf(r.why, sizeof(r.why), "the command exited with status %d", rc);
+			else
+				r.checks++;
+		} else {
+			ok = copy_step(&r, step, i);
+		}
+		if (!ok) {
+			printf("FAIL step %zu (line %u) %s: %s\n", i + 1, step->line, step->text,
+			       r.why);
+			ferry_ctx_fini(r.ctx);
+			scn_free(&sc);
+			return 1;
+		}
+	}
+	ferry_ctx_fini(r.ctx);
+	last = cudaGetLastError();
+	if (last != cudaSuccess && !r.sticky) {	/* a lost context cannot be cleared */
+		printf("FAIL end: the last-error slot holds %s after the last step\n",
+		       cudaGetErrorName(last));
+		scn_free(&sc);
+		return 1;
+	}
+	if (r.checks == 0) {
+		printf("FAIL end: the scenario checked nothing\n");
+		scn_free(&sc);
+		return 1;
+	}
+	printf("ok: %zu steps, %zu checks, %zu bytes compared\n", sc.nsteps, r.checks, r.bytes);
+	scn_free(&sc);
+	return 0;
+}

@@ -1,0 +1,709 @@
+/*
+ * scenario.c: the scenario parser (grammar in scenario.h). Line by line: a directive, then
+ * its words; copy steps with lists of values are expanded into one step per combination.
+ * Fault rules are checked with the interposer's own parser, so a bad rule is reported at its
+ * line in the scenario before anything runs.
+ */
+#include "scenario.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "ferry.h"
+#include "rules.h"
+
+static const char *const path_names[] = {
+#define FERRY_XX(name, text) text,
+	FERRY_PATH_MAP(FERRY_XX)
+#undef FERRY_XX
+};
+#define NPATHS (sizeof(path_names) / sizeof(path_names[0]))
+
+static const char *const status_names[] = {
+#define FERRY_XX(name, msg) "FERRY_" #name,
+	FERRY_STATUS_MAP(FERRY_XX)
+#undef FERRY_XX
+};
+#define NSTATUSES (sizeof(status_names) / sizeof(status_names[0]))
+
+const char *scn_path_name(int p)
+{
+	return p >= 0 && (size_t)p < NPATHS ? path_names[p] : "unknown";
+}
+
+const char *scn_status_name(int s)
+{
+	return s >= 0 && (size_t)s < NSTATUSES ? status_names[s] : "FERRY_E_UNKNOWN";
+}
+
+/* --- the parser's state -------------------------------------------------------------------- */
+
+struct parser {
+	const char *name;
+	unsigned line;
+	const char *bol;	/* start of the current line, for columns */
+	char *err;
+	size_t errlen;
+	struct scenario *s;
+	size_t cap;
+	struct inj_rules rules;
+};
+
+static bool fail(struct parser *p, const char *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static bool fail(struct parser *p, const char *at, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(p->err, p->errlen, "%s:%u:%u: ", p->name, p->line,
+		     (unsigned)(at - p->bol) + 1);
+	if (n < 0 || (size_t)n >= p->errlen)
+		return false;
+	va_start(ap, fmt);
+	vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+static const char *skip_space(const char *c)
+{
+	while (*c == ' ' || *c == '\t')
+		c++;
+	return c;
+}
+
+/* The word at c (up to a space or the end), copied into out. */
+static const char *word(const char *c, char *out, size_t len)
+{
+	size_t n = 0;
+
+	while (*c && *c != ' ' && *c != '\t') {
+		if (n + 1 < len)
+			out[n++] = *c;
+		c++;
+	}
+	out[n] = '\0';
+	return c;
+}
+
+static bool parse_size(const char *t, size_t *out)
+{
+	uint64_t v;
+
+	if (!ferry__parse_size(t, &v) || v > ((uint64_t)1 << 40))
+		return false;
+	*out = (size_t)v;
+	return true;
+}
+
+/* --- devices and lists ------------------------------------------------------------------- */
+
+static bool parse_endpoint(struct parser *p, const char *at, const char *t, size_t n, int *out)
+{
+	char buf[16];
+	uint64_t v;
+
+	if (n >= sizeof(buf))
+		return fail(p, at, "'%.*s' is not a device number, host, pinned or registered",
+			    (int)n, t);
+	memcpy(buf, t, n);
+	buf[n] = '\0';
+	if (strcmp(buf, "host") == 0)
+		*out = SCN_HOST;
+	else if (strcmp(buf, "pinned") == 0)
+		*out = SCN_PINNED;
+	else if (strcmp(buf, "registered") == 0)
+		*out = SCN_REGISTERED;
+	else if (ferry__parse_u64(buf, 0, 63, &v))
+		*out = (int)v;
+	else
+		return fail(p, at, "'%s' is not a device number (0..63), host, pinned or registered",
+			    buf);
+	return true;
+}
+
+/* Splits s at '|' into at most max alternatives (in place). */
+static size_t split_alts(char *s, char **alts, size_t max)
+{
+	size_t n = 0;
+
+	for (char *c = s; n < max;) {
+		alts[n++] = c;
+		c = strchr(c, '|');
+		if (!c)
+			break;
+		*c++ = '\0';
+	}
+	return n;
+}
+
+/* --- copy steps -------------------------------------------------------------------------- */
+
+#define MAX_ALTS 16
+#define NINPUTS 4	/* size/layout, pattern, stream, repeat */
+
+static const char *const copy_keys[] = { "size", "layout", "pattern", "stream", "repeat",
+					 "path", "status", "fallback" };
+
+static bool parse_layout(struct parser *p, const char *at, const char *v, struct scn_layout *l)
+{
+	char buf[160], *f[8], *save = NULL;
+	size_t n = 0, want;
+
+	memset(l, 0, sizeof(*l));
+	if (strncmp(v, "2d:", 3) == 0) {
+		l->ndim = 2;
+		want = 4;
+	} else if (strncmp(v, "3d:", 3) == 0) {
+		l->ndim = 3;
+		want = 7;
+	} else {
+		return fail(p, at, "layout '%s': expected 2d:W,H,SP,DP or 3d:W,H,D,SP,SS,DP,DS", v);
+	}
+	snprintf(buf, sizeof(buf), "%s", v + 3);
+	for (char *t = strtok_r(buf, ",", &save); t && n < 8; t = strtok_r(NULL, ",", &save))
+		f[n++] = t;
+	if (n != want)
+		return fail(p, at, "layout '%s': expected %zu numbers, found %zu", v, want, n);
+	for (size_t i = 0; i < n; i++) {
+		size_t x;
+
+		if (!parse_size(f[i], &x))
+			return fail(p, at, "layout '%s': '%s' is not a size", v, f[i]);
+		if (l->ndim == 2)
+			*((size_t *[]){ &l->w, &l->h, &l->sp, &l->dp })[i] = x;
+		else
+			*((size_t *[]){ &l->w, &l->h, &l->d, &l->sp, &l->ss, &l->dp, &l->ds })[i] = x;
+	}
+	if (l->ndim == 2) {
+		l->d = 1;
+		l->ss = l->sp * l->h;
+		l->ds = l->dp * l->h;
+	}
+	if (l->w == 0 || l->h == 0 || l->d == 0)
+		return fail(p, at, "layout '%s': extents must not be 0", v);
+	if ((l->h > 1 && (l->sp < l->w || l->dp < l->w)) ||
+	    (l->d > 1 && (l->ss < l->sp * (l->h - 1) + l->w || l->ds < l->dp * (l->h - 1) + l->w)))
+		return fail(p, at, "layout '%s': a pitch is smaller than what it must hold", v);
+	return true;
+}
+
+static bool add_step(struct parser *p, const struct scn_step *st)
+{
+	struct scenario *s = p->s;
+
+	if (s->nsteps == SCN_MAX_STEPS)
+		return fail(p, p->bol, "more than %d steps (after expanding lists)", SCN_MAX_STEPS);
+	if (s->nsteps == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		struct scn_step *v = realloc(s->steps, cap * sizeof(*v));
+
+		if (!v)
+			return fail(p, p->bol, "out of memory");
+		s->steps = v;
+		p->cap = cap;
+	}
+	s->steps[s->nsteps++] = *st;
+	return true;
+}
+
+static bool parse_copy(struct parser *p, const char *c)
+{
+	struct scn_step base;
+	char tok[256], *alts[NINPUTS][MAX_ALTS], inbuf[NINPUTS][256];
+	size_t nalts[NINPUTS] = { 0, 0, 0, 0 };
+	const char *at_in[NINPUTS] = { NULL, NULL, NULL, NULL };
+	const char *route = c, *gt;
+	size_t idx[NINPUTS] = { 0, 0, 0, 0 };
+	bool is_layout = false;
+
+	memset(&base, 0, sizeof(base));
+	base.line = p->line;
+	base.stream_dev = -1;
+	base.repeat = 1;
+	base.status = FERRY_OK;
+	c = word(c, tok, sizeof(tok));
+	gt = strchr(tok, '>');
+	if (!tok[0] || !gt)
+		return fail(p, route, "expected SRC>DST (a device number, host or pinned, each side)");
+	if (!parse_endpoint(p, route, tok, (size_t)(gt - tok), &base.src) ||
+	    !parse_endpoint(p, route + (gt - tok) + 1, gt + 1, strlen(gt + 1), &base.dst))
+		return false;
+	for (c = skip_space(c); *c; c = skip_space(c)) {
+		const char *at = c, *eq;
+		char *v;
+		size_t k;
+
+		c = word(c, tok, sizeof(tok));
+		eq = strchr(tok, '=');
+		if (!eq || eq == tok)
+			return fail(p, at, "expected KEY=VALUE, found '%s'", tok);
+		tok[eq - tok] = '\0';
+		v = tok + (eq - tok) + 1;
+		for (k = 0; k < sizeof(copy_keys) / sizeof(copy_keys[0]); k++)
+			if (strcmp(tok, copy_keys[k]) == 0)
+				break;
+		if (k == sizeof(copy_keys) / sizeof(copy_keys[0])) {
+			const char *near = ferry__nearest(tok, copy_keys,
+							  sizeof(copy_keys) / sizeof(copy_keys[0]));
+
+			return fail(p, at, "unknown key '%s'%s%s%s", tok,
+				    near ? " (did you mean '" : "", near ? near : "",
+				    near ? "'?)" : "");
+		}
+		if (!*v)
+			return fail(p, at, "%s= needs a value", tok);
+		if (k <= 4) {
+			/* inputs: size and layout share axis 0; pattern 1, stream 2, repeat 3 */
+			size_t slot = k <= 1 ? 0 : k - 1;
+
+			if (nalts[slot])
+				return fail(p, at, "%s given twice%s", tok,
+					    slot == 0 ? " (or with size/layout)" : "");
+			snprintf(inbuf[slot], sizeof(inbuf[slot]), "%s", v);
+			nalts[slot] = split_alts(inbuf[slot], alts[slot], MAX_ALTS);
+			at_in[slot] = at;
+			is_layout |= k == 1;
+			continue;
+		}
+		if (k == 5) {	/* path=a|b */
+			char *pa[MAX_ALTS];
+			size_t n = split_alts(v, pa, MAX_ALTS);
+
+			for (size_t i = 0; i < n; i++) {
+				size_t q;
+
+				for (q = 0; q < NPATHS; q++)
+					if (strcmp(pa[i], path_names[q]) == 0)
+						break;
+				if (q == NPATHS) {
+					const char *near = ferry__nearest(pa[i], path_names, NPATHS);
+
+					return fail(p, at, "unknown path '%s'%s%s%s", pa[i],
+						    near ? " (did you mean '" : "", near ? near : "",
+						    near ? "'?)" : "");
+				}
+				base.path_mask |= 1u << q;
+			}
+		} else if (k == 6) {	/* status */
+			char full[64];
+			size_t q;
+
+			snprintf(full, sizeof(full), "%s%s", strncmp(v, "FERRY_", 6) ? "FERRY_" : "",
+				 v);
+			for (q = 0; q < NSTATUSES; q++)
+				if (strcmp(full, status_names[q]) == 0)
+					break;
+			if (q == NSTATUSES) {
+				const char *near = ferry__nearest(full, status_names, NSTATUSES);
+
+				return fail(p, at, "unknown status '%s'%s%s%s", v,
+					    near ? " (did you mean '" : "", near ? near : "",
+					    near ? "'?)" : "");
+			}
+			base.status = (int)q;
+		} else {	/* fallback=PATH:ERROR */
+			char *colon = strchr(v, ':');
+			size_t q;
+
+			if (base.nfallbacks == SCN_MAX_FALLBACKS)
+				return fail(p, at, "more than %d fallback= expectations",
+					    SCN_MAX_FALLBACKS);
+			if (!colon)
+				return fail(p, at, "fallback '%s': expected PATH:ERROR", v);
+			*colon = '\0';
+			for (q = 0; q < NPATHS; q++)
+				if (strcmp(v, path_names[q]) == 0)
+					break;
+			if (q == NPATHS)
+				return fail(p, at, "fallback: unknown path '%s'", v);
+			if (strcmp(colon + 1, "any") != 0 && strncmp(colon + 1, "cudaError", 9) != 0 &&
+			    strcmp(colon + 1, "cudaSuccess") != 0)
+				return fail(p, at, "fallback: '%s' is not a cudaError name, cudaSuccess "
+					    "(a policy or a self-test) or any",
+					    colon + 1);
+			base.fb_path[base.nfallbacks] = (int)q;
+			snprintf(base.fb_error[base.nfallbacks], sizeof(base.fb_error[0]), "%s",
+				 colon + 1);
+			base.nfallbacks++;
+		}
+	}
+	if (!nalts[0])
+		return fail(p, route, "a copy needs size= or layout=");
+	for (size_t i = 0; i < NINPUTS; i++)
+		if (!nalts[i]) {
+			alts[i][0] = NULL;
+			nalts[i] = 1;
+		}
+	/* one step per combination of the lists */
+	for (;;) {
+		struct scn_step st = base;
+		const char *sz = alts[0][idx[0]], *pat = alts[1][idx[1]], *str = alts[2][idx[2]];
+		const char *rep = alts[3][idx[3]];
+
+		if (is_layout) {
+			if (!parse_layout(p, at_in[0], sz, &st.layout))
+				return false;
+		} else {
+			st.layout.ndim = 1;
+			if (!parse_size(sz, &st.layout.size))
+				return fail(p, at_in[0], "'%s' is not a size", sz);
+		}
+		if (pat) {
+			static const char *const pats[] = { "random", "f32", "bf16", "fp16" };
+			size_t q;
+
+			for (q = 0; q < 4; q++)
+				if (strcmp(pat, pats[q]) == 0)
+					break;
+			if (q == 4)
+				return fail(p, at_in[1], "unknown pattern '%s' (random, f32, bf16, fp16)",
+					    pat);
+			st.pattern = (enum scn_pattern)q;
+		}
+		if (str && strcmp(str, "default") != 0) {
+			uint64_t v;
+
+			if (!ferry__parse_u64(str, 0, 63, &v))
+				return fail(p, at_in[2], "stream '%s': expected default or a device",
+					    str);
+			st.stream_dev = (int)v;
+		}
+		if (rep) {
+			uint64_t v;
+
+			if (!ferry__parse_u64(rep, 1, 100000, &v))
+				return fail(p, at_in[3], "repeat '%s': expected 1..100000", rep);
+			st.repeat = (unsigned)v;
+		}
+		{
+			char e[16], f[16];
+
+			snprintf(e, sizeof(e), "%d", st.src);
+			snprintf(f, sizeof(f), "%d", st.dst);
+			snprintf(st.text, sizeof(st.text), "copy %s>%s %s%s%s%s",
+				 st.src == SCN_HOST ? "host" : st.src == SCN_PINNED ? "pinned" :
+				 st.src == SCN_REGISTERED ? "registered" : e,
+				 st.dst == SCN_HOST ? "host" : st.dst == SCN_PINNED ? "pinned" :
+				 st.dst == SCN_REGISTERED ? "registered" : f,
+				 st.layout.ndim == 1 ? "size=" : "layout=", sz,
+				 pat ? " pattern=" : "", pat ? pat : "");
+		}
+		if (!add_step(p, &st))
+			return false;
+		/* the next combination */
+		{
+			size_t i = 0;
+
+			while (i < NINPUTS && ++idx[i] == nalts[i])
+				idx[i++] = 0;
+			if (i == NINPUTS)
+				break;
+		}
+	}
+	return true;
+}
+
+/* --- other directives ----------------------------------------------------------------------- */
+
+static const char *const config_keys[] = { "chunk", "slots", "budget", "flags" };
+static const char *const flag_names[] = { "never-peer", "always-stage", "no-self-test",
+					  "no-pinned" };
+
+static bool parse_config(struct parser *p, const char *c)
+{
+	struct scenario *s = p->s;
+	char tok[256];
+
+	s->has_config = true;
+	for (c = skip_space(c); *c; c = skip_space(c)) {
+		const char *at = c;
+		char *v, *eq;
+		uint64_t n;
+		size_t k;
+
+		c = word(c, tok, sizeof(tok));
+		eq = strchr(tok, '=');
+		if (!eq)
+			return fail(p, at, "expected KEY=VALUE, found '%s'", tok);
+		*eq = '\0';
+		v = eq + 1;
+		for (k = 0; k < 4; k++)
+			if (strcmp(tok, config_keys[k]) == 0)
+				break;
+		if (k == 4) {
+			const char *near = ferry__nearest(tok, config_keys, 4);
+
+			return fail(p, at, "unknown config key '%s'%s%s%s", tok,
+				    near ? " (did you mean '" : "", near ? near : "",
+				    near ? "'?)" : "");
+		}
+		if (k == 0 && !parse_size(v, &s->chunk))
+			return fail(p, at, "chunk '%s' is not a size", v);
+		if (k == 2 && !parse_size(v, &s->budget))
+			return fail(p, at, "budget '%s' is not a size", v);
+		s->has_budget |= k == 2;
+		if (k == 1) {
+			if (!ferry__parse_u64(v, 2, 64, &n))
+				return fail(p, at, "slots '%s': expected 2..64", v);
+			s->slots = (unsigned)n;
+		}
+		if (k == 3) {
+			char *save = NULL;
+
+			for (char *f = strtok_r(v, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+				size_t q;
+
+				for (q = 0; q < 4; q++)
+					if (strcmp(f, flag_names[q]) == 0)
+						break;
+				if (q == 4) {
+					const char *near = ferry__nearest(f, flag_names, 4);
+
+					return fail(p, at, "unknown flag '%s'%s%s%s", f,
+						    near ? " (did you mean '" : "",
+						    near ? near : "", near ? "'?)" : "");
+				}
+				s->flags |= 1u << q;
+			}
+		}
+	}
+	return true;
+}
+
+static bool parse_fault(struct parser *p, const char *c)
+{
+	struct scenario *s = p->s;
+	char msg[1024];
+	size_t have = s->faults ? strlen(s->faults) : 0, add = strlen(c);
+	char *f;
+
+	if (!*c)
+		return fail(p, c, "fault needs a rule");
+	if (!inj_rules_parse(c, p->name, p->line, &p->rules, msg, sizeof(msg)))
+		return fail(p, c, "bad fault rule:\n%s", msg);
+	f = realloc(s->faults, have + add + 2);
+	if (!f)
+		return fail(p, c, "out of memory");
+	if (have)
+		f[have++] = ';';
+	memcpy(f + have, c, add + 1);
+	s->faults = f;
+	s->nrules = (unsigned)p->rules.n;
+	return true;
+}
+
+static const char *const directives[] = { "scenario", "cites", "devices", "peers", "config",
+					  "fault", "copy", "run", "enable" };
+
+static bool parse_line(struct parser *p, char *line)
+{
+	struct scenario *s = p->s;
+	char dir[32];
+	const char *c = skip_space(line), *at = c;
+	char *hash = strchr(line, '#');
+	size_t k;
+
+	if (hash)
+		*hash = '\0';
+	for (char *e = line + strlen(line); e > line && (e[-1] == ' ' || e[-1] == '\t' ||
+							   e[-1] == '\r');)
+		*--e = '\0';
+	if (!*c)
+		return true;
+	c = word(c, dir, sizeof(dir));
+	c = skip_space(c);
+	for (k = 0; k < sizeof(directives) / sizeof(directives[0]); k++)
+		if (strcmp(dir, directives[k]) == 0)
+			break;
+	switch (k) {
+	case 0:
+		snprintf(s->title, sizeof(s->title), "%s", c);
+		return true;
+	case 1:
+		snprintf(s->cites, sizeof(s->cites), "%s", c);
+		return true;
+	case 2: {
+		uint64_t n;
+
+		if (!ferry__parse_u64(c, 1, 64, &n))
+			return fail(p, c, "devices '%s': expected 1..64", c);
+		s->devices = (unsigned)n;
+		return true;
+	}
+	case 3: {
+		bool m[64 * 64];
+		char msg[256];
+
+		if (!ferry__parse_peers(c, 64, m, msg, sizeof(msg)))
+			return fail(p, c, "peers: %s", msg);
+		snprintf(s->peers, sizeof(s->peers), "%s", c);
+		return true;
+	}
+	case 4:
+		return parse_config(p, c);
+	case 5:
+		return parse_fault(p, c);
+	case 6:
+		return parse_copy(p, c);
+	case 7: {
+		struct scn_step st;
+
+		if (!*c)
+			return fail(p, c, "run needs a command");
+		memset(&st, 0, sizeof(st));
+		st.line = p->line;
+		st.is_run = true;
+		st.cmd = strdup(c);
+		snprintf(st.text, sizeof(st.text), "run %s", c);
+		if (!st.cmd || !add_step(p, &st)) {
+			free(st.cmd);
+			return st.cmd ? false : fail(p, c, "out of memory");
+		}
+		return true;
+	}
+	case 8: {
+		struct scn_step st;
+		char tok[64];
+		const char *gt;
+
+		memset(&st, 0, sizeof(st));
+		st.line = p->line;
+		st.is_enable = true;
+		word(c, tok, sizeof(tok));
+		gt = strchr(tok, '>');
+		if (!gt)
+			return fail(p, c, "enable needs SRC>DST (two devices)");
+		if (!parse_endpoint(p, c, tok, (size_t)(gt - tok), &st.src) ||
+		    !parse_endpoint(p, c + (gt - tok) + 1, gt + 1, strlen(gt + 1), &st.dst))
+			return false;
+		if (st.src < 0 || st.dst < 0 || st.src == st.dst)
+			return fail(p, c, "enable needs two different devices");
+		snprintf(st.text, sizeof(st.text), "enable %d>%d", st.src, st.dst);
+		return add_step(p, &st);
+	}
+	default: {
+		const char *near = ferry__nearest(dir, directives,
+						  sizeof(directives) / sizeof(directives[0]));
+
+		return fail(p, at, "unknown directive '%s'%s%s%s (scenario, cites, devices, "
+			    "peers, config, fault, copy, enable, run)", dir,
+			    near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+	}
+	}
+}
+
+void scn_free(struct scenario *s)
+{
+	for (size_t i = 0; i < s->nsteps; i++)
+		free(s->steps[i].cmd);
+	free(s->steps);
+	free(s->faults);
+	memset(s, 0, sizeof(*s));
+}
+
+bool scn_parse(const char *name, const char *text, struct scenario *s, char *err, size_t len)
+{
+	struct parser p = { .name = name, .err = err, .errlen = len, .s = s };
+	const char *c = text;
+	bool ok = true;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->devices = 2;
+	snprintf(s->peers, sizeof(s->peers), "all");
+	while (ok && *c) {
+		const char *nl = strchr(c, '\n');
+		size_t n = nl ? (size_t)(nl - c) : strlen(c);
+		char *line = malloc(n + 1);
+
+		p.line++;
+		if (!line) {
+			ok = fail(&p, c, "out of memory");
+			break;
+		}
+		memcpy(line, c, n);
+		line[n] = '\0';
+		p.bol = line;
+		if (memchr(c, '\0', n)) {
+			ok = fail(&p, line, "a NUL byte in the file");
+		} else {
+			ok = parse_line(&p, line);
+		}
+		free(line);
+		c = nl ? nl + 1 : c + n;
+	}
+	p.bol = "";
+	/* after the whole file: devices named by steps exist */
+	for (size_t i = 0; ok && i < s->nsteps; i++) {
+		const struct scn_step *st = &s->steps[i];
+
+		if (st->is_run || st->is_enable) {
+			if (st->is_enable &&
+			    (st->src >= (int)s->devices || st->dst >= (int)s->devices)) {
+				p.line = st->line;
+				ok = fail(&p, p.bol, "%s: the scenario has %u devices (0..%u)",
+					  st->text, s->devices, s->devices - 1);
+			}
+			continue;
+		}
+		if (st->src >= (int)s->devices || st->dst >= (int)s->devices ||
+		    st->stream_dev >= (int)s->devices) {
+			p.line = st->line;
+			ok = fail(&p, p.bol, "%s: the scenario has %u devices (0..%u)", st->text,
+				  s->devices, s->devices - 1);
+		}
+	}
+	if (ok && s->nsteps == 0) {
+		p.line = 1;
+		ok = fail(&p, p.bol, "no steps: a scenario needs at least one copy or run");
+	}
+	if (!s->title[0]) {
+		const char *b = strrchr(name, '/');
+
+		snprintf(s->title, sizeof(s->title), "%s", b ? b + 1 : name);
+	}
+	inj_rules_free(&p.rules);
+	if (!ok)
+		scn_free(s);
+	return ok;
+}
+
+bool scn_parse_file(const char *path, struct scenario *s, char *err, size_t len)
+{
+	FILE *f = fopen(path, "rb");
+	char *text;
+	long n;
+	bool ok;
+
+	memset(s, 0, sizeof(*s));
+	if (!f) {
+		snprintf(err, len, "%s: cannot open: %s", path, strerror(errno));
+		return false;
+	}
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > (1 << 20) ||
+	    fseek(f, 0, SEEK_SET) != 0) {
+		snprintf(err, len, "%s: cannot read it (or it is over 1 MiB)", path);
+		fclose(f);
+		return false;
+	}
+	text = malloc((size_t)n + 1);
+	if (!text || fread(text, 1, (size_t)n, f) != (size_t)n) {
+		snprintf(err, len, "%s: cannot read it", path);
+		free(text);
+		fclose(f);
+		return false;
+	}
+	fclose(f);
+	text[n] = '\0';
+	ok = scn_parse(path, text, s, err, len);
+	free(text);
+	return ok;
+}

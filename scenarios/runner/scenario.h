@@ -1,0 +1,110 @@
+/*
+ * scenario.h: scenario files (the .scn files under scenarios/), their grammar and parsed
+ * form. Shared by `ferry run` (which reads a scenario to set up the interposer and checks it
+ * before anything runs) and ferry-scenario (which runs its steps). No CUDA calls happen here.
+ *
+ * A scenario is a text file, one directive a line; '#' starts a comment; blank lines are
+ * ignored. Directives, in any order (steps run in file order):
+ *
+ *   scenario TEXT             a title (default: the file name)
+ *   cites TEXT                what it reproduces (a field failure, its reports)
+ *   devices N                 virtual devices (1..64; default 2)
+ *   peers SPEC                the peer matrix, FERRY_PEERS's grammar (default all)
+ *   config KEY=VALUE...       the copy core's config: chunk=SIZE slots=N budget=SIZE
+ *                             flags=never-peer,always-stage,no-self-test,no-pinned
+ *   fault RULE                a fault rule, FERRY_FAULTS's grammar (one a line; repeatable)
+ *   copy SRC>DST KEY=VALUE... a copy through libferry, checked byte by byte
+ *   enable SRC>DST            the scenario itself enables DST's access to SRC first (as
+ *                             another library would), and clears the slot after
+ *   run CMD ARGS...           an external command under the same interposer; must exit 0
+ *
+ * SRC and DST: a device number, `host` (pageable memory), `pinned` (cudaMallocHost) or
+ * `registered` (malloc'd, then cudaHostRegister; where registering fails, the memory stays
+ * pageable and the scenario clears the error, as field failure F13's workaround does).
+ * Copy keys, inputs (a|b|c lists several values: the step is repeated for each, and for every
+ * combination of several lists):
+ *   size=SIZE                 contiguous bytes (K, M, G suffixes)
+ *   layout=2d:W,H,SP,DP       rows of W bytes, H rows, source and destination pitches
+ *   layout=3d:W,H,D,SP,SS,DP,DS
+ *   pattern=random|f32|bf16|fp16   seeded data; the float ones mix NaNs with payloads,
+ *                             infinities, negative zero and denormals
+ *   stream=default|DEV        the caller's stream: 0, or a new stream of device DEV
+ *   repeat=N                  the step N times
+ * Copy keys, expectations (a|b means any of them):
+ *   path=PATH                 the rung that delivered: same-device, peer, staged-pinned,
+ *                             staged-pageable, host, driver-staged
+ *   status=STATUS             FERRY_OK (default), FERRY_E_CUDA, FERRY_E_STICKY ...
+ *   fallback=PATH:ERROR       the report names this rung given up, for this CUDA error
+ *                             (cudaSuccess: a policy, or a self-test that found wrong
+ *                             bytes; `any`); repeatable
+ *
+ * Every copy that succeeds is checked byte for byte, with guard bytes before and after the
+ * destination and the gaps between its rows; after the last step the last-error slot must be
+ * clean, every fault rule must have fired, and at least one step must have checked something.
+ */
+#ifndef FERRY_SCENARIO_H
+#define FERRY_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SCN_MAX_STEPS 4096	/* after expanding lists */
+#define SCN_MAX_FALLBACKS 4
+#define SCN_HOST (-1)		/* pageable host memory */
+#define SCN_PINNED (-2)		/* pinned host memory */
+#define SCN_REGISTERED (-3)	/* malloc'd and registered */
+
+enum scn_pattern { SCN_RANDOM, SCN_F32, SCN_BF16, SCN_FP16 };
+
+struct scn_layout {
+	unsigned ndim;		/* 1: size bytes; 2; 3 */
+	size_t size;
+	size_t w, h, d, sp, ss, dp, ds;
+};
+
+struct scn_step {
+	unsigned line;		/* in the file */
+	bool is_run, is_enable;
+	char *cmd;		/* run: the command line (a shell runs it) */
+	int src, dst;		/* a device, SCN_HOST or SCN_PINNED */
+	struct scn_layout layout;
+	enum scn_pattern pattern;
+	int stream_dev;		/* -1: stream 0 */
+	unsigned repeat;
+	unsigned path_mask;	/* bit per ferry_path allowed; 0: any */
+	int status;		/* the ferry_status expected */
+	unsigned nfallbacks;
+	int fb_path[SCN_MAX_FALLBACKS];
+	char fb_error[SCN_MAX_FALLBACKS][48];	/* a cudaError_t name, or "any" */
+	char text[160];		/* the step as written, expanded: for messages */
+};
+
+struct scenario {
+	char name[256];		/* the file, as given */
+	char title[160];
+	char cites[256];
+	unsigned devices;
+	char peers[256];
+	char *faults;		/* the rules joined with ';' (NULL: none) */
+	unsigned nrules;
+	bool has_config, has_budget;
+	size_t chunk, budget;
+	unsigned slots, flags;
+	struct scn_step *steps;
+	size_t nsteps;
+};
+
+/* Parses text (a NUL-terminated file's contents; name for messages) into s. On error returns
+ * false, leaves nothing allocated, and writes into err a message that starts with
+ * "name:line:column: " and says what was expected (and the nearest valid name for a misspelt
+ * one). */
+bool scn_parse(const char *name, const char *text, struct scenario *s, char *err, size_t len);
+/* Reads and parses a file. */
+bool scn_parse_file(const char *path, struct scenario *s, char *err, size_t len);
+void scn_free(struct scenario *s);
+
+/* Names: of paths and statuses as scenarios write them. */
+const char *scn_path_name(int path);
+const char *scn_status_name(int status);
+
+#endif

@@ -1,0 +1,414 @@
+/*
+ * run.c: `ferry run`: runs scenario files (scenarios/runner/scenario.h), each in a fresh
+ * process under the interposer (`ferry inject` with the scenario's devices, peers and fault
+ * rules, --require-fired), with a time limit. Every file is parsed first: one that does not
+ * parse is reported with its line and column, and nothing runs. Then one line per scenario,
+ * a summary, and optionally JUnit XML.
+ */
+#include "cli.h"
+#include "scenario.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+const char usage_run[] =
+	"usage: ferry run [OPTIONS] SCENARIO|DIR...\n"
+	"\n"
+	"Runs scenario files (a directory: every .scn file under it), each in a fresh process\n"
+	"under the interposer with the scenario's virtual devices, peer matrix and fault rules,\n"
+	"on the simulator unless --backend real. A scenario passes when every step passed (every\n"
+	"byte checked), every fault rule fired, something was checked, and it finished in time.\n"
+	"Every file is parsed first; one that does not parse stops the run before anything runs.\n"
+	"\n"
+	"options:\n"
+	"  --backend B     sim (default), real, or auto\n"
+	"  --timeout SEC   time limit of one scenario (default 120); a hang names its step\n"
+	"  --junit FILE    also write the results as JUnit XML\n"
+	"  --verbose       print each scenario's output\n"
+	"\n"
+	"Exit status: 0 when every scenario passed; 1 when one failed; 2 for bad usage or a\n"
+	"scenario that does not parse.\n";
+
+struct result {
+	const char *file;
+	char title[160];
+	bool pass;
+	double secs;
+	char why[512];
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds path (a .scn file, or every .scn file under a directory, sorted) to *files. */
+static bool collect(const char *path, char ***files, size_t *n, size_t *cap)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		fprintf(stderr, "ferry run: %s: %s\n", path, strerror(errno));
+		return false;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(path);
+		struct dirent *e;
+		char **sub = NULL;
+		size_t ns = 0, cs = 0;
+		bool ok = true;
+
+		if (!d) {
+			fprintf(stderr, "ferry run: %s: %s\n", path, strerror(errno));
+			return false;
+		}
+		while ((e = readdir(d))) {
+			char p[PATH_MAX];
+			size_t l = strlen(e->d_name);
+			struct stat s2;
+
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(p, sizeof(p), "%s%s%s", path,
+				 path[strlen(path) - 1] == '/' ? "" : "/", e->d_name);
+			if (stat(p, &s2) != 0 ||
+			    (!S_ISDIR(s2.st_mode) && (l < 4 || strcmp(e->d_name + l - 4, ".scn"))))
+				continue;
+			if (ns == cs) {
+				cs = cs ? cs * 2 : 16;
+				sub = realloc(sub, cs * sizeof(*sub));
+			}
+			sub[ns++] = strdup(p);
+		}
+		closedir(d);
+		if (ns)
+			qsort(sub, ns, sizeof(*sub), cmp_str);
+		for (size_t i = 0; i < ns; i++) {
+			ok = ok && collect(sub[i], files, n, cap);
+			free(sub[i]);
+		}
+		free(sub);
+		return ok;
+	}
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		*files = realloc(*files, *cap * sizeof(**files));
+	}
+	(*files)[(*n)++] = strdup(path);
+	return true;
+}
+
+/* The path of ferry-scenario: beside this command's build tree, or installed. */
+static bool find_executor(char *out, size_t len)
+{
+	char dir[PATH_MAX];
+
+	if (getenv("FERRY_SCENARIO_EXEC")) {
+		snprintf(out, len, "%s", getenv("FERRY_SCENARIO_EXEC"));
+		return true;
+	}
+	if (!self_dir(dir, sizeof(dir)))
+		return false;
+	if (strcmp(dir, FERRY_BUILD_TOOLS_DIR) == 0)
+		snprintf(out, len, "%s", FERRY_BUILD_SCENARIO);
+	else
+		snprintf(out, len, "%s/%s/ferry/ferry-scenario", dir, FERRY_REL_LIBEXECDIR);
+	if (!is_file(out)) {
+		fprintf(stderr, "ferry run: %s is missing (is ferry installed whole?)\n", out);
+		return false;
+	}
+	return true;
+}
+
+/* Runs one scenario under `ferry inject`; fills r. */
+static void run_one(const struct scenario *sc, const char *exec, const char *backend,
+		    unsigned timeout, bool verbose, struct result *r)
+{
+	char devices[16], self[PATH_MAX], out[64 * 1024], last_step[256] = "";
+	char *argv[20];
+	int pfd[2], status = 0, a = 0;
+	size_t n = 0;
+	double t0 = now_s(), deadline = t0 + timeout;
+	bool timed_out = false;
+	pid_t pid;
+
+	snprintf(devices, sizeof(devices), "%u", sc->devices);
+	{
+		ssize_t l = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+		if (l <= 0) {
+			snprintf(r->why, sizeof(r->why), "cannot find this command's path");
+			return;
+		}
+		self[l] = '\0';
+	}
+	argv[a++] = self;
+	argv[a++] = "inject";
+	argv[a++] = "--backend";
+	argv[a++] = (char *)backend;
+	argv[a++] = "--devices";
+	argv[a++] = devices;
+	argv[a++] = "--peers";
+	argv[a++] = (char *)sc->peers;
+	if (sc->faults) {
+		argv[a++] = "--faults";
+		argv[a++] = sc->faults;
+		argv[a++] = "--require-fired";
+	}
+	argv[a++] = "--";
+	argv[a++] = (char *)exec;
+	argv[a++] = (char *)sc->name;
+	argv[a] = NULL;
+	if (pipe(pfd) != 0) {
+		snprintf(r->why, sizeof(r->why), "pipe: %s", strerror(errno));
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		execv(self, argv);
+		_exit(EXIT_NOEXEC);
+	}
+	close(pfd[1]);
+	for (;;) {
+		struct pollfd p = { pfd[0], POLLIN, 0 };
+		int left = (int)((deadline - now_s()) * 1000);
+		ssize_t k;
+
+		if (left <= 0 || poll(&p, 1, left) == 0) {
+			timed_out = true;
+			kill(-pid, SIGKILL);
+			break;
+		}
+		k = read(pfd[0], out + n, sizeof(out) - 1 - n);
+		if (k <= 0)
+			break;
+		n += (size_t)k;
+		if (n == sizeof(out) - 1)	/* keep the end */
+			n = 0;
+	}
+	out[n] = '\0';
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	r->secs = now_s() - t0;
+	if (verbose)
+		fputs(out, stdout);
+	/* the last step started, and the first failure */
+	for (char *l = out; l && *l;) {
+		char *nl = strchr(l, '\n');
+
+		if (nl)
+			*nl = '\0';
+		if (strncmp(l, "step ", 5) == 0)
+			snprintf(last_step, sizeof(last_step), "%.255s", l);
+		if (!r->why[0] && (strncmp(l, "FAIL", 4) == 0 || strstr(l, "never fired") ||
+				   strstr(l, "ferry inject: ") == l || strstr(l, "ferry-sim: ") == l ||
+				   strstr(l, "ferry-inject: ") == l))
+			snprintf(r->why, sizeof(r->why), "%.511s", l);
+		l = nl ? nl + 1 : NULL;
+	}
+	if (timed_out) {
+		snprintf(r->why, sizeof(r->why), "hung: no end within %u s; the last step started: %s",
+			 timeout, last_step[0] ? last_step : "(none)");
+		return;
+	}
+	if (WIFSIGNALED(status)) {
+		snprintf(r->why, sizeof(r->why), "crashed (signal %d) in %s", WTERMSIG(status),
+			 last_step[0] ? last_step : "set-up");
+		return;
+	}
+	switch (WEXITSTATUS(status)) {
+	case 0:
+		r->pass = true;
+		r->why[0] = '\0';
+		return;
+	case EXIT_NOT_FIRED: {
+		char line[400];
+
+		snprintf(line, sizeof(line), "%.399s", r->why);
+		snprintf(r->why, sizeof(r->why), "a fault rule never fired (%s)", line);
+		return;
+	}
+	default:
+		if (!r->why[0])
+			snprintf(r->why, sizeof(r->why), "exit status %d in %s", WEXITSTATUS(status),
+				 last_step[0] ? last_step : "set-up");
+	}
+}
+
+static void xml_escape(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default:
+			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
+				fputc(*s, f);
+		}
+	}
+}
+
+static bool write_junit(const char *path, const struct result *res, size_t n, double secs)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+	size_t fails = 0;
+
+	for (size_t i = 0; i < n; i++)
+		fails += !res[i].pass;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f) {
+		fprintf(stderr, "ferry run: --junit %s: %s\n", path, strerror(errno));
+		return false;
+	}
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		   "<testsuites>\n<testsuite name=\"ferry scenarios\" tests=\"%zu\" failures=\"%zu\" "
+		   "time=\"%.3f\">\n",
+		n, fails, secs);
+	for (size_t i = 0; i < n; i++) {
+		fputs("  <testcase classname=\"scenarios\" name=\"", f);
+		xml_escape(f, res[i].file);
+		fprintf(f, "\" time=\"%.3f\"", res[i].secs);
+		if (res[i].pass) {
+			fputs("/>\n", f);
+			continue;
+		}
+		fputs(">\n    <failure message=\"", f);
+		xml_escape(f, res[i].why);
+		fputs("\"/>\n  </testcase>\n", f);
+	}
+	fputs("</testsuite>\n</testsuites>\n", f);
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		fprintf(stderr, "ferry run: --junit %s: %s\n", path, strerror(errno));
+		remove(tmp);
+		return false;
+	}
+	return true;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "backend", required_argument, NULL, 'b' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "junit", required_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *backend = "sim", *junit = NULL;
+	unsigned timeout = 120;
+	bool verbose = false, ok = true;
+	char **files = NULL, exec[PATH_MAX], err[4096];
+	size_t nfiles = 0, cap = 0, passed = 0;
+	struct scenario *sc;
+	struct result *res;
+	double t0 = now_s();
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+hv", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			backend = optarg;
+			if (strcmp(backend, "sim") && strcmp(backend, "real") && strcmp(backend, "auto")) {
+				fprintf(stderr, "ferry run: --backend '%s': expected sim, real or auto\n",
+					backend);
+				return EXIT_USAGE;
+			}
+			break;
+		case 't': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || v < 1 || v > 86400) {
+				fprintf(stderr, "ferry run: --timeout '%s': expected 1..86400 seconds\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			timeout = (unsigned)v;
+			break;
+		}
+		case 'j': junit = optarg; break;
+		case 'v': verbose = true; break;
+		case 'h': fputs(usage_run, stdout); return 0;
+		default: return bad_option("run", argv);
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "ferry run: no scenario given (ferry help run)\n");
+		return EXIT_USAGE;
+	}
+	for (int i = optind; i < argc; i++)
+		if (!collect(argv[i], &files, &nfiles, &cap))
+			return EXIT_USAGE;
+	if (!nfiles) {
+		fprintf(stderr, "ferry run: no .scn file found\n");
+		return EXIT_USAGE;
+	}
+	sc = calloc(nfiles, sizeof(*sc));
+	res = calloc(nfiles, sizeof(*res));
+	for (size_t i = 0; i < nfiles; i++) {
+		if (!scn_parse_file(files[i], &sc[i], err, sizeof(err))) {
+			fprintf(stderr, "%s\n", err);
+			ok = false;
+		}
+	}
+	if (!ok) {
+		fprintf(stderr, "ferry run: nothing was run\n");
+		return EXIT_USAGE;
+	}
+	if (!find_executor(exec, sizeof(exec)))
+		return EXIT_NOEXEC;
+	for (size_t i = 0; i < nfiles; i++) {
+		res[i].file = files[i];
+		snprintf(res[i].title, sizeof(res[i].title), "%s", sc[i].title);
+		run_one(&sc[i], exec, backend, timeout, verbose, &res[i]);
+		passed += res[i].pass;
+		printf("%s  %-52s %6.2f s%s%s\n", res[i].pass ? "PASS" : "FAIL", files[i],
+		       res[i].secs, res[i].pass ? "" : "\n      ", res[i].why);
+		fflush(stdout);
+	}
+	printf("%zu scenario%s: %zu passed, %zu failed (%.1f s)\n", nfiles, nfiles == 1 ? "" : "s",
+	       passed, nfiles - passed, now_s() - t0);
+	if (junit && !write_junit(junit, res, nfiles, now_s() - t0))
+		ok = false;
+	for (size_t i = 0; i < nfiles; i++) {
+		scn_free(&sc[i]);
+		free(files[i]);
+	}
+	free(sc);
+	free(res);
+	free(files);
+	if (!ok)
+		return EXIT_USAGE;
+	return passed == nfiles ? 0 : 1;
+}
