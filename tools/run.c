@@ -36,6 +36,8 @@ const char usage_run[] =
 	"  --timeout SEC   time limit of one scenario (default 120); a hang names its step\n"
 	"  --junit FILE    also write the results as JUnit XML\n"
 	"  --verbose       print each scenario's output\n"
+	"  --mutate        also run each scenario that checks bytes with every copy call of\n"
+	"                  libferry damaged (corrupt(bitflip|zero|truncate)); it must fail\n"
 	"\n"
 	"Exit status: 0 when every scenario passed; 1 when one failed; 2 for bad usage or a\n"
 	"scenario that does not parse.\n";
@@ -140,9 +142,10 @@ static bool find_executor(char *out, size_t len)
 }
 
 /* Runs one scenario under `ferry inject`; fills r. */
-static void run_one(const struct scenario *sc, const char *exec, const char *backend,
-		    unsigned timeout, bool verbose, struct result *r)
+static void run_one(const struct scenario *sc, const char *extra, const char *exec,
+		    const char *backend, unsigned timeout, bool verbose, struct result *r)
 {
+	char *faults = NULL;
 	char devices[16], self[PATH_MAX], out[64 * 1024], last_step[256] = "";
 	char *argv[20];
 	int pfd[2], status = 0, a = 0;
@@ -169,10 +172,20 @@ static void run_one(const struct scenario *sc, const char *exec, const char *bac
 	argv[a++] = devices;
 	argv[a++] = "--peers";
 	argv[a++] = (char *)sc->peers;
-	if (sc->faults) {
+	if (sc->faults || extra) {
+		size_t n1 = sc->faults ? strlen(sc->faults) : 0, n2 = extra ? strlen(extra) : 0;
+
+		faults = malloc(n1 + n2 + 2);
+		if (!faults) {
+			snprintf(r->why, sizeof(r->why), "out of memory");
+			return;
+		}
+		snprintf(faults, n1 + n2 + 2, "%s%s%s", sc->faults ? sc->faults : "",
+			 n1 && n2 ? ";" : "", extra ? extra : "");
 		argv[a++] = "--faults";
-		argv[a++] = sc->faults;
-		argv[a++] = "--require-fired";
+		argv[a++] = faults;
+		if (!extra)	/* a mutant's rules need not all act: see mutants() */
+			argv[a++] = "--require-fired";
 	}
 	argv[a++] = "--";
 	argv[a++] = (char *)exec;
@@ -180,6 +193,7 @@ static void run_one(const struct scenario *sc, const char *exec, const char *bac
 	argv[a] = NULL;
 	if (pipe(pfd) != 0) {
 		snprintf(r->why, sizeof(r->why), "pipe: %s", strerror(errno));
+		free(faults);
 		return;
 	}
 	pid = fork();
@@ -192,6 +206,7 @@ static void run_one(const struct scenario *sc, const char *exec, const char *bac
 		_exit(EXIT_NOEXEC);
 	}
 	close(pfd[1]);
+	free(faults);
 	for (;;) {
 		struct pollfd p = { pfd[0], POLLIN, 0 };
 		int left = (int)((deadline - now_s()) * 1000);
@@ -259,6 +274,46 @@ static void run_one(const struct scenario *sc, const char *exec, const char *bac
 	}
 }
 
+/*
+ * The mutation check: the scenario again with every copy call that libferry makes damaged
+ * (corrupt(MODE) on each, one mode a run); a scenario that checks its bytes must fail each
+ * time. Scenarios with no step that expects bytes delivered are left out. True when every
+ * mutant was killed.
+ */
+static bool mutants(const struct scenario *sc, const char *exec, const char *backend,
+		    unsigned timeout)
+{
+	static const char *const modes[] = { "bitflip", "zero", "truncate" };
+	static const char *const calls[] = { "cudaMemcpyAsync", "cudaMemcpy2DAsync",
+					     "cudaMemcpy3DAsync", "cudaMemcpyPeerAsync",
+					     "cudaMemcpy3DPeerAsync" };
+	bool checks_bytes = false, all = true;
+
+	for (size_t i = 0; i < sc->nsteps; i++)
+		checks_bytes |= !sc->steps[i].is_run && !sc->steps[i].is_enable &&
+				sc->steps[i].status == 0;
+	if (!checks_bytes)
+		return true;
+	for (size_t m = 0; m < 3; m++) {
+		char extra[512] = "";
+		struct result r;
+
+		for (size_t c = 0; c < 5; c++)
+			snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+				 "%s%s:corrupt(%s)", c ? ";" : "", calls[c], modes[m]);
+		memset(&r, 0, sizeof(r));
+		run_one(sc, extra, exec, backend, timeout, false, &r);
+		/* killed: a check of a step failed (its bytes, its path, its status); the
+		 * scenario's own set-up copies (cudaMemcpy) are not damaged */
+		if (strncmp(r.why, "FAIL step", 9) != 0) {
+			printf("      mutant corrupt(%s) survived: %s\n", modes[m],
+			       r.pass ? "every check passed" : r.why);
+			all = false;
+		}
+	}
+	return all;
+}
+
 static void xml_escape(FILE *f, const char *s)
 {
 	for (; *s; s++) {
@@ -320,12 +375,13 @@ int cmd_run(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "junit", required_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "mutate", no_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *backend = "sim", *junit = NULL;
 	unsigned timeout = 120;
-	bool verbose = false, ok = true;
+	bool verbose = false, ok = true, mutate = false;
 	char **files = NULL, exec[PATH_MAX], err[4096];
 	size_t nfiles = 0, cap = 0, passed = 0;
 	struct scenario *sc;
@@ -359,6 +415,7 @@ int cmd_run(int argc, char **argv)
 		}
 		case 'j': junit = optarg; break;
 		case 'v': verbose = true; break;
+		case 'm': mutate = true; break;
 		case 'h': fputs(usage_run, stdout); return 0;
 		default: return bad_option("run", argv);
 		}
@@ -391,11 +448,14 @@ int cmd_run(int argc, char **argv)
 	for (size_t i = 0; i < nfiles; i++) {
 		res[i].file = files[i];
 		snprintf(res[i].title, sizeof(res[i].title), "%s", sc[i].title);
-		run_one(&sc[i], exec, backend, timeout, verbose, &res[i]);
+		run_one(&sc[i], NULL, exec, backend, timeout, verbose, &res[i]);
 		passed += res[i].pass;
 		printf("%s  %-52s %6.2f s%s%s\n", res[i].pass ? "PASS" : "FAIL", files[i],
 		       res[i].secs, res[i].pass ? "" : "\n      ", res[i].why);
 		fflush(stdout);
+		if (mutate && res[i].pass && !mutants(&sc[i], exec, backend, timeout))
+			res[i].pass = false, passed--,
+			snprintf(res[i].why, sizeof(res[i].why), "a mutant survived");
 	}
 	printf("%zu scenario%s: %zu passed, %zu failed (%.1f s)\n", nfiles, nfiles == 1 ? "" : "s",
 	       passed, nfiles - passed, now_s() - t0);

@@ -52,6 +52,7 @@ struct parser {
 	struct scenario *s;
 	size_t cap;
 	struct inj_rules rules;
+	unsigned peers_line, peers_col;	/* where the peers directive's spec starts */
 };
 
 static bool fail(struct parser *p, const char *at, const char *fmt, ...)
@@ -545,6 +546,8 @@ static bool parse_line(struct parser *p, char *line)
 		if (!ferry__parse_peers(c, 64, m, msg, sizeof(msg)))
 			return fail(p, c, "peers: %s", msg);
 		snprintf(s->peers, sizeof(s->peers), "%s", c);
+		p->peers_line = p->line;
+		p->peers_col = (unsigned)(c - p->bol);
 		return true;
 	}
 	case 4:
@@ -641,7 +644,23 @@ bool scn_parse(const char *name, const char *text, struct scenario *s, char *err
 		c = nl ? nl + 1 : c + n;
 	}
 	p.bol = "";
-	/* after the whole file: devices named by steps exist */
+	/* after the whole file: the peer matrix fits the devices, and so do the steps */
+	if (ok && p.peers_line) {
+		bool m[64 * 64];
+		char msg[256];
+		char pad[256];
+
+		memset(pad, ' ', sizeof(pad));
+		pad[p.peers_col < sizeof(pad) ? p.peers_col : sizeof(pad) - 1] = '\0';
+		if (!ferry__parse_peers(s->peers, (int)s->devices, m, msg, sizeof(msg))) {
+			p.line = p.peers_line;
+			p.bol = pad;	/* the column: the spec's */
+			ok = fail(&p, pad + strlen(pad), "peers: %s (with %u devices)", msg,
+				  s->devices);
+			p.bol = "";
+		}
+	}
+	/* devices named by steps exist */
 	for (size_t i = 0; ok && i < s->nsteps; i++) {
 		const struct scn_step *st = &s->steps[i];
 

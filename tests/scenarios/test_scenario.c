@@ -1,0 +1,168 @@
+/*
+ * test_scenario: the scenario parser (scenarios/runner/scenario.c): directives and their
+ * defaults, lists expanded into one step per combination, expectations, and every kind of
+ * bad input named by file, line and column.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "scenario.h"
+
+static void test_directives_and_defaults(void **state)
+{
+	struct scenario s;
+	char err[1024];
+	const char *text = "# a comment\n"
+			   "scenario the title   \n"
+			   "cites F04 (somewhere)\n"
+			   "\n"
+			   "devices 4\n"
+			   "peers 0-1,2>3\n"
+			   "config chunk=64K slots=3 budget=0 flags=never-peer,no-pinned\n"
+			   "fault cudaDeviceEnablePeerAccess:error(cudaErrorPeerAccessUnsupported)\n"
+			   "fault host-alloc:error(cudaErrorMemoryAllocation)@nth(2)  # why\n"
+			   "copy 0>1 size=4K path=staged-pinned|staged-pageable fallback=peer:any\n"
+			   "enable 1>2\n"
+			   "run true\n";
+
+	assert_true(scn_parse("x.scn", text, &s, err, sizeof(err)));
+	assert_string_equal(s.title, "the title");
+	assert_string_equal(s.cites, "F04 (somewhere)");
+	assert_int_equal(s.devices, 4);
+	assert_string_equal(s.peers, "0-1,2>3");
+	assert_true(s.has_config && s.has_budget);
+	assert_int_equal(s.chunk, 64 << 10);
+	assert_int_equal(s.slots, 3);
+	assert_int_equal(s.budget, 0);
+	assert_int_equal(s.flags, 0x1 | 0x8);
+	assert_int_equal(s.nrules, 2);
+	assert_string_equal(s.faults,
+			    "cudaDeviceEnablePeerAccess:error(cudaErrorPeerAccessUnsupported);"
+			    "host-alloc:error(cudaErrorMemoryAllocation)@nth(2)");
+	assert_int_equal(s.nsteps, 3);
+	assert_int_equal(s.steps[0].src, 0);
+	assert_int_equal(s.steps[0].dst, 1);
+	assert_int_equal(s.steps[0].layout.size, 4096);
+	assert_int_equal(s.steps[0].path_mask, (1u << 3) | (1u << 4));
+	assert_int_equal(s.steps[0].nfallbacks, 1);
+	assert_string_equal(s.steps[0].fb_error[0], "any");
+	assert_true(s.steps[1].is_enable);
+	assert_true(s.steps[2].is_run);
+	assert_string_equal(s.steps[2].cmd, "true");
+	scn_free(&s);
+
+	/* defaults: 2 devices, all peers, the title from the file name */
+	assert_true(scn_parse("dir/y.scn", "copy host>pinned size=1\n", &s, err, sizeof(err)));
+	assert_int_equal(s.devices, 2);
+	assert_string_equal(s.peers, "all");
+	assert_string_equal(s.title, "y.scn");
+	assert_int_equal(s.steps[0].src, SCN_HOST);
+	assert_int_equal(s.steps[0].dst, SCN_PINNED);
+	assert_int_equal(s.steps[0].status, 0);
+	assert_int_equal(s.steps[0].repeat, 1);
+	scn_free(&s);
+}
+
+static void test_lists_expand(void **state)
+{
+	struct scenario s;
+	char err[1024];
+
+	assert_true(scn_parse("x.scn",
+			      "copy 0>1 size=1|2K|3M pattern=f32|fp16 stream=default|1\n",
+			      &s, err, sizeof(err)));
+	assert_int_equal(s.nsteps, 3 * 2 * 2);
+	assert_int_equal(s.steps[0].layout.size, 1);
+	assert_int_equal(s.steps[1].layout.size, 2048);
+	assert_int_equal(s.steps[2].layout.size, 3 << 20);
+	assert_int_equal(s.steps[3].pattern, SCN_FP16);
+	assert_int_equal(s.steps[6].stream_dev, 1);
+	assert_string_equal(s.steps[4].text, "copy 0>1 size=2K pattern=fp16");
+	scn_free(&s);
+
+	assert_true(scn_parse("x.scn", "copy 0>1 layout=2d:100,7,128,256|3d:20,5,4,32,200,24,160\n",
+			      &s, err, sizeof(err)));
+	assert_int_equal(s.nsteps, 2);
+	assert_int_equal(s.steps[0].layout.ndim, 2);
+	assert_int_equal(s.steps[0].layout.ds, 256 * 7);
+	assert_int_equal(s.steps[1].layout.ndim, 3);
+	assert_int_equal(s.steps[1].layout.ss, 200);
+	scn_free(&s);
+}
+
+struct bad {
+	const char *text, *msg;
+};
+
+static void test_bad_input_named(void **state)
+{
+	static const struct bad cases[] = {
+		{ "copy 0>1 sise=4K\n", "b.scn:1:10: unknown key 'sise' (did you mean 'size'?)" },
+		{ "devices 2\ncopy 0>2 size=1\n",
+		  "b.scn:2:1: copy 0>2 size=1: the scenario has 2 devices (0..1)" },
+		{ "copyy 0>1 size=1\n", "b.scn:1:1: unknown directive 'copyy'; did you mean 'copy'?" },
+		{ "copy 0-1 size=1\n", "b.scn:1:6: expected SRC>DST" },
+		{ "copy 0>gpu size=1\n", "b.scn:1:8: 'gpu' is not a device number (0..63), host, pinned" },
+		{ "copy 0>1 size=12Q\n", "b.scn:1:10: '12Q' is not a size" },
+		{ "copy 0>1\n", "b.scn:1:6: a copy needs size= or layout=" },
+		{ "copy 0>1 size=1 size=2\n", "b.scn:1:17: size given twice" },
+		{ "copy 0>1 size=1 path=pier\n", "b.scn:1:17: unknown path 'pier' (did you mean 'peer'?)" },
+		{ "copy 0>1 size=1 status=E_CUDAA\n", "b.scn:1:17: unknown status 'E_CUDAA'" },
+		{ "copy 0>1 size=1 fallback=peer\n", "b.scn:1:17: fallback 'peer': expected PATH:ERROR" },
+		{ "copy 0>1 layout=2d:10,5,4,10\n",
+		  "b.scn:1:10: layout '2d:10,5,4,10': a pitch is smaller than what it must hold" },
+		{ "copy 0>1 layout=4d:1\n", "b.scn:1:10: layout '4d:1': expected 2d:W,H,SP,DP" },
+		{ "copy 0>1 size=1 pattern=f64\n", "b.scn:1:17: unknown pattern 'f64'" },
+		{ "devices 0\n", "b.scn:1:9: devices '0': expected 1..64" },
+		{ "peers 0-9\ncopy 0>1 size=1\n", "b.scn:1:7: peers: " },
+		{ "config chunk=4K slotz=2\n", "b.scn:1:17: unknown config key 'slotz' (did you mean 'slots'?)" },
+		{ "config flags=never-pear\n", "b.scn:1:8: unknown flag 'never-pear' (did you mean 'never-peer'?)" },
+		{ "fault cudaMemcpyPeerAsync:eror(cudaErrorUnknown)\n",
+		  "b.scn:1:7: bad fault rule:\nb.scn line 1, rule 1, column 21: unknown action 'eror'" },
+		{ "fault cudaMemcpyPeerAsync:error(cudaErrorUnknwn)\n", "did you mean cudaErrorUnknown?" },
+		{ "enable 0>0\n", "b.scn:1:8: enable needs two different devices" },
+		{ "# only a comment\n", "b.scn:1:1: no steps: a scenario needs at least one copy or run" },
+		{ "run\n", "b.scn:1:4: run needs a command" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct scenario s;
+		char err[2048] = "";
+
+		if (scn_parse("b.scn", cases[i].text, &s, err, sizeof(err)))
+			fail_msg("case %zu parsed: %s", i, cases[i].text);
+		if (!strstr(err, cases[i].msg))
+			fail_msg("case %zu: wanted '%s' in '%s'", i, cases[i].msg, err);
+		/* nothing left allocated */
+		assert_null(s.steps);
+		assert_null(s.faults);
+	}
+}
+
+static void test_every_shipped_scenario_parses(void **state)
+{
+	/* the library itself: scenarios/ is parsed by ctest's scn_ tests through ferry run;
+	 * here a missing file is named */
+	struct scenario s;
+	char err[512];
+
+	assert_false(scn_parse_file("/nonexistent/x.scn", &s, err, sizeof(err)));
+	assert_non_null(strstr(err, "/nonexistent/x.scn: cannot open"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_directives_and_defaults),
+		cmocka_unit_test(test_lists_expand),
+		cmocka_unit_test(test_bad_input_named),
+		cmocka_unit_test(test_every_shipped_scenario_parses),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
