@@ -387,7 +387,7 @@ int cmd_run(int argc, char **argv)
 	struct scenario *sc;
 	struct result *res;
 	double t0 = now_s();
-	int c;
+	int c, rc;
 
 	opterr = 0;
 	optind = 1;
@@ -424,15 +424,15 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "ferry run: no scenario given (ferry help run)\n");
 		return EXIT_USAGE;
 	}
-	for (int i = optind; i < argc; i++)
-		if (!collect(argv[i], &files, &nfiles, &cap))
-			return EXIT_USAGE;
-	if (!nfiles) {
+	for (int i = optind; i < argc && ok; i++)
+		ok = collect(argv[i], &files, &nfiles, &cap);
+	if (ok && !nfiles) {
 		fprintf(stderr, "ferry run: no .scn file found\n");
-		return EXIT_USAGE;
+		ok = false;
 	}
-	sc = calloc(nfiles, sizeof(*sc));
-	res = calloc(nfiles, sizeof(*res));
+	sc = calloc(nfiles ? nfiles : 1, sizeof(*sc));
+	res = calloc(nfiles ? nfiles : 1, sizeof(*res));
+	/* every file is parsed, and every error shown, before anything runs */
 	for (size_t i = 0; i < nfiles; i++) {
 		if (!scn_parse_file(files[i], &sc[i], err, sizeof(err))) {
 			fprintf(stderr, "%s\n", err);
@@ -441,10 +441,13 @@ int cmd_run(int argc, char **argv)
 	}
 	if (!ok) {
 		fprintf(stderr, "ferry run: nothing was run\n");
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		goto out;
 	}
-	if (!find_executor(exec, sizeof(exec)))
-		return EXIT_NOEXEC;
+	if (!find_executor(exec, sizeof(exec))) {
+		rc = EXIT_NOEXEC;
+		goto out;
+	}
 	for (size_t i = 0; i < nfiles; i++) {
 		res[i].file = files[i];
 		snprintf(res[i].title, sizeof(res[i].title), "%s", sc[i].title);
@@ -461,6 +464,8 @@ int cmd_run(int argc, char **argv)
 	       passed, nfiles - passed, now_s() - t0);
 	if (junit && !write_junit(junit, res, nfiles, now_s() - t0))
 		ok = false;
+	rc = !ok ? EXIT_USAGE : passed == nfiles ? 0 : 1;
+out:
 	for (size_t i = 0; i < nfiles; i++) {
 		scn_free(&sc[i]);
 		free(files[i]);
@@ -468,7 +473,5 @@ int cmd_run(int argc, char **argv)
 	free(sc);
 	free(res);
 	free(files);
-	if (!ok)
-		return EXIT_USAGE;
-	return passed == nfiles ? 0 : 1;
+	return rc;
 }
