@@ -20,10 +20,12 @@
  *              was before the call (the first half of the rows, slices, or bytes is written);
  *   delay(U)   the call waits U microseconds, then the next rule is tried.
  */
+#define _GNU_SOURCE	/* dladdr */
 #include "inject.h"
 
 #include "common.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -174,6 +176,8 @@ static void build_candidates(void)
 			if (r->has_pair || r->has_dev ||
 			    (r->family == INJ_FAM_PEER_COPY && inj_fns[fn].cls == INJ_CLS_COPY))
 				inj.needs_devices[fn] = true;
+			if (r->has_from)
+				inj.needs_caller[fn] = true;
 		}
 		inj.candidates[fn] = list;
 	}
@@ -508,4 +512,23 @@ __attribute__((constructor)) static void inj_start(void)
 __attribute__((destructor)) static void inj_stop(void)
 {
 	inj_summary_write();
+}
+
+/* --- who made a call (from() filters) ------------------------------------------------------- */
+
+const char *inj_caller_file(void *pc)
+{
+	static __thread void *last_pc;
+	static __thread const char *last_file;
+	Dl_info info;
+
+	if (!pc)
+		return NULL;
+	if (pc == last_pc)
+		return last_file;
+	if (!dladdr(pc, &info))
+		return NULL;
+	last_pc = pc;
+	last_file = info.dli_fname;	/* the loader's string: lives as long as the object */
+	return last_file;
 }

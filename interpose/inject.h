@@ -50,6 +50,8 @@ struct inj_state {
 	struct inj_rule **candidates[INJ_NFNS];
 	/* whether those rules look at the call's devices (filters, the peer-copy family) */
 	bool needs_devices[INJ_NFNS];
+	/* whether they look at who made the call (from() filters) */
+	bool needs_caller[INJ_NFNS];
 	atomic_int sticky;		/* a sticky() rule fired: every context call fails */
 	int cuda_version;		/* FERRY_CUDA_VERSION (0: the runtime's own) */
 	char summary_path[4096];	/* FERRY_SUMMARY, or empty */
@@ -70,7 +72,11 @@ struct inj_thread {
 	bool deny;		/* a deny() rule fired for the call in progress */
 	cudaError_t slot;	/* the last error the interposer answered (errors.c) */
 	int vdev;		/* the current virtual device */
+	void *caller;		/* the return address of the exported function called */
 };
+
+/* The file (library or program) that holds code address pc, or NULL. */
+const char *inj_caller_file(void *pc);
 
 extern __thread struct inj_thread inj_tls;
 

@@ -21,6 +21,7 @@
 #include "common.h"
 #include "table.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -59,12 +60,13 @@ static const char *const trigger_forms[] = {
 	[INJ_AFTER] = "after(N)", [INJ_FIRST] = "first(N)", [INJ_PROB] = "p(PROB,SEED)",
 };
 
-enum filter { FILTER_PAIR, FILTER_DEV, FILTER_SIZE };
+enum filter { FILTER_PAIR, FILTER_DEV, FILTER_SIZE, FILTER_FROM };
 
 static const char *const filter_names[] = {
 	[FILTER_PAIR] = "pair",
 	[FILTER_DEV] = "dev",
 	[FILTER_SIZE] = "size",
+	[FILTER_FROM] = "from",
 };
 
 /* What a message lists as expected. */
@@ -72,7 +74,7 @@ static const char *const filter_names[] = {
 #define ACTIONS "error(NAME), async(NAME), sticky(NAME), deny, corrupt(MODE) or delay(USEC)"
 #define MODES "bitflip, zero or truncate"
 #define TRIGGERS "always, nth(N), every(N), after(N), first(N) or p(PROB,SEED)"
-#define FILTERS "pair(A>B), dev(A) or size(MIN..MAX)"
+#define FILTERS "pair(A>B), dev(A), size(MIN..MAX) or from(LIB)"
 
 const char *inj_family_name(enum inj_family f)
 {
@@ -777,6 +779,25 @@ static bool parse_filter(struct parser *ps, struct inj_rule *r, bool *seen)
 				    " bytes) is more than MAX (%" PRIu64 " bytes)",
 				    r->size_min, r->size_max);
 		return true;
+	case FILTER_FROM: {
+		const char *name_at;
+		size_t n = 0;
+
+		r->has_from = true;
+		if (!expect_open(ps, "from", "from(LIB)"))
+			return false;
+		name_at = ps->p;
+		while (ps->p < ps->end && n + 1 < sizeof(r->from) &&
+		       (isalnum((unsigned char)*ps->p) || strchr("_.+-", *ps->p)))
+			r->from[n++] = *ps->p++;
+		r->from[n] = '\0';
+		if (!n)
+			return fail(ps, name_at, NULL,
+				    "expected a library name in from(LIB) (letters, digits, _ . + -), "
+				    "found %s",
+				    found(ps, buf));
+		return expect_close(ps, "from(LIB)");
+	}
 	}
 	return true;
 }
@@ -1005,6 +1026,15 @@ bool inj_rule_matches(const struct inj_rule *r, const struct inj_call *c)
 		return false;
 	if (r->has_size && (c->size < r->size_min || c->size > r->size_max))
 		return false;
+	if (r->has_from) {
+		const char *base;
+
+		if (!c->caller)
+			return false;
+		base = strrchr(c->caller, '/');
+		if (!strstr(base ? base + 1 : c->caller, r->from))
+			return false;
+	}
 	return true;
 }
 

@@ -9,7 +9,9 @@
  *            | delay(USEC)
  *   trigger := always | nth(N) | every(N) | after(N) | first(N) | p(PROB,SEED)   default: always
  *   filter  := pair(A>B) | dev(A) | size(MIN..MAX)      A, B: a device or *; MIN, MAX: sizes
- *                                                        (K, M, G, T suffixes), either may be empty
+ *            | from(LIB)                                 (K, M, G, T suffixes), either may be empty;
+ *                                                        LIB: part of the file name of the
+ *                                                        library (or program) making the call
  * A file (FERRY_FAULTS_FILE) holds rules one a line (or several with ';'); '#' starts a comment.
  *
  * Names: inj_ (the interposer's internal prefix).
@@ -73,7 +75,8 @@ struct inj_rule {
 	uint64_t n;			/* nth, every, after, first */
 	double prob;			/* p */
 	uint64_t seed;			/* p */
-	bool has_pair, has_dev, has_size;
+	bool has_pair, has_dev, has_size, has_from;
+	char from[64];			/* from(LIB) */
 	int pair_src, pair_dst;		/* device or INJ_ANY */
 	int dev;			/* device or INJ_ANY */
 	uint64_t size_min, size_max;	/* inclusive */
@@ -112,6 +115,8 @@ struct inj_call {
 	int src, dst;		/* devices of a pair (copies, peer calls), or -1 */
 	int dev;		/* the device the call concerns, or -1 */
 	uint64_t size;		/* bytes moved or allocated, or 0 */
+	const char *caller;	/* the file of the code that made the call (from() rules), or
+				 * NULL */
 };
 
 /* Whether rule r's target and filters match call c (no counters touched). */

@@ -131,7 +131,7 @@ static inline cudaError_t sticky_error(unsigned flags)
 		if ((err_ = sticky_error(FLAGS_)) != cudaSuccess)                                 \
 			return inj_fail(err_);                                                   \
 		if (inj.candidates[INJ_FN_##name]) {                                             \
-			struct inj_call c_ = { INJ_FN_##name, 0, -1, -1, -1, 0 };                \
+			struct inj_call c_ = { INJ_FN_##name, 0, -1, -1, -1, 0, NULL };          \
 			struct inj_decision d_;                                                  \
 			struct inj_region r_ = { 0 };                                            \
 			void *kept_;                                                             \
@@ -139,6 +139,8 @@ static inline cudaError_t sticky_error(unsigned flags)
 			if (inj.needs_devices[INJ_FN_##name]) {                                  \
 				INJ_DEV_##DEVS_                                                  \
 			}                                                                        \
+			if (inj.needs_caller[INJ_FN_##name])                                     \
+				c_.caller = inj_caller_file(inj_tls.caller);                     \
 			c_.size = (uint64_t)(SIZE_);                                             \
 			c_.family_bits = family_bits(INJ_FN_##name, &c_);                        \
 			inj_decide(&c_, &d_);                                                    \
@@ -192,6 +194,7 @@ static inline cudaError_t sticky_error(unsigned flags)
                                                               \
 		inj_tls.twin_fn = INJ_FN_##name;              \
 		inj_tls.twin = #suffix;                       \
+		inj_tls.caller = __builtin_return_address(0); \
 		err_ = inj_wrap_##name args;                  \
 		inj_tls.twin_fn = -1;                         \
 		return err_;                                  \
@@ -207,6 +210,7 @@ static inline cudaError_t sticky_error(unsigned flags)
 	INJ_EXPORT cudaError_t name params;                                                \
 	INJ_EXPORT cudaError_t name params                                                 \
 	{                                                                                  \
+		inj_tls.caller = __builtin_return_address(0);                              \
 		return inj_wrap_##name args;                                               \
 	}                                                                                  \
 	INJ_TWIN_##twin(name, params, args)

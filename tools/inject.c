@@ -65,6 +65,8 @@ const char usage_inject[] =
 	"           | delay(USEC)    waits, then the call goes on\n"
 	"  trigger := always | nth(N) | every(N) | after(N) | first(N) | p(PROB,SEED)\n"
 	"  filter  := pair(A>B) | dev(A) | size(MIN..MAX)      A, B: a device or *\n"
+	"           | from(LIB)       only calls made by code in a file whose name holds LIB\n"
+	"                             (e.g. from(libferry): the copy core's calls, not yours)\n"
 	"\n"
 	"examples:\n"
 	"  ferry inject --devices 4 -- ./my_multi_gpu_tests\n"

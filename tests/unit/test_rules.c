@@ -647,6 +647,31 @@ static void test_rules_filter_dev(void **state)
 	inj_rules_free(&r);
 }
 
+static void test_rules_filter_from(void **state)
+{
+	struct inj_rules r;
+	struct inj_rule *rule;
+	struct inj_call c = call_in(INJ_FAM_COPY);
+
+	(void)state;
+	rule = one_rule("copy:delay(1) from(libferry.so)", &r);
+	assert_true(rule->has_from);
+	assert_string_equal(rule->from, "libferry.so");
+	assert_false(inj_rule_matches(rule, &c));	/* caller unknown */
+	c.caller = "/opt/x/lib/libferry.so.0";
+	assert_true(inj_rule_matches(rule, &c));
+	c.caller = "/opt/libferry.so.0/bin/prog";	/* the file's name, not its directory */
+	assert_false(inj_rule_matches(rule, &c));
+	c.caller = "libferry.so";
+	assert_true(inj_rule_matches(rule, &c));
+	inj_rules_free(&r);
+	check_error("copy:delay(1) from()", 1, 20,
+		    "expected a library name in from(LIB) (letters, digits, _ . + -), found ')'",
+		    NULL, NULL);
+	check_error("copy:delay(1) from(a b)", 1, 21, "expected ')'", NULL, NULL);
+	check_error("copy:delay(1) from(a) from(b)", 1, 23, "duplicate filter from", NULL, NULL);
+}
+
 static void test_rules_filter_size(void **state)
 {
 	struct inj_rules r;
@@ -1233,9 +1258,11 @@ static void test_rules_error_filter(void **state)
 {
 	static const struct bad b[] = {
 		{ "copy:delay(1) ^(x)",
-		  "expected a filter (pair(A>B), dev(A) or size(MIN..MAX)), found '('", NULL },
+		  "expected a filter (pair(A>B), dev(A), size(MIN..MAX) or from(LIB)), found '('",
+		  NULL },
 		{ "copy:delay(1) ^paire(0>1)",
-		  "unknown filter 'paire': expected pair(A>B), dev(A) or size(MIN..MAX)", "pair" },
+		  "unknown filter 'paire': expected pair(A>B), dev(A), size(MIN..MAX) or from(LIB)",
+		  "pair" },
 		{ "copy:delay(1) ^device(1)", "unknown filter 'device'", "dev" },
 		{ "copy:delay(1) ^bandwidth(1)", "unknown filter 'bandwidth'", NULL },
 		{ "copy:delay(1) pair(0>1) size(..) ^pair(1>0)",
@@ -1413,6 +1440,7 @@ int main(void)
 		cmocka_unit_test(test_rules_match_families),
 		cmocka_unit_test(test_rules_filter_pair),
 		cmocka_unit_test(test_rules_filter_dev),
+		cmocka_unit_test(test_rules_filter_from),
 		cmocka_unit_test(test_rules_filter_size),
 		cmocka_unit_test(test_rules_filter_combined),
 		cmocka_unit_test(test_rules_whitespace_and_empty_rules),
