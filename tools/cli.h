@@ -36,5 +36,30 @@ int run_program(char **argv);
 int cmd_inject(int argc, char **argv);
 extern const char usage_run[];
 int cmd_run(int argc, char **argv);
+extern const char usage_enumerate[];
+int cmd_enumerate(int argc, char **argv);
+
+/* --- what run.c shares with enumerate.c --------------------------------------------------- */
+struct scenario;
+
+/* Adds path (a .scn file, or every .scn file under a directory, sorted) to *files. */
+bool collect_scenarios(const char *path, char ***files, size_t *n, size_t *cap);
+/* The path of ferry-scenario: beside this command's build tree, or installed. */
+bool find_executor(char *out, size_t len);
+
+/* The command line of `ferry inject ... -- ferry-scenario [--any-outcome] FILE` for a
+ * scenario, with faults (all of them, or NULL), into ia; 0, or -1. */
+struct inject_argv {
+	char *v[24];
+	char self[4096], devices[16];
+};
+int scenario_argv(const struct scenario *sc, const char *faults, bool require_fired,
+		  const char *summary, bool any_outcome, const char *exec, const char *backend,
+		  struct inject_argv *ia);
+/* Starts argv in its own process group with its stdout and stderr on a pipe (*fd); the pid,
+ * or -1. */
+int spawn_argv(char **argv, int *fd);
+/* "a;b" of two rule lists (either may be NULL); NULL when both are. Free it. */
+char *join_faults(const char *a, const char *b);
 
 #endif

@@ -63,8 +63,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Adds path (a .scn file, or every .scn file under a directory, sorted) to *files. */
-static bool collect(const char *path, char ***files, size_t *n, size_t *cap)
+bool collect_scenarios(const char *path, char ***files, size_t *n, size_t *cap)
 {
 	struct stat st;
 
@@ -105,7 +104,7 @@ static bool collect(const char *path, char ***files, size_t *n, size_t *cap)
 		if (ns)
 			qsort(sub, ns, sizeof(*sub), cmp_str);
 		for (size_t i = 0; i < ns; i++) {
-			ok = ok && collect(sub[i], files, n, cap);
+			ok = ok && collect_scenarios(sub[i], files, n, cap);
 			free(sub[i]);
 		}
 		free(sub);
@@ -119,8 +118,7 @@ static bool collect(const char *path, char ***files, size_t *n, size_t *cap)
 	return true;
 }
 
-/* The path of ferry-scenario: beside this command's build tree, or installed. */
-static bool find_executor(char *out, size_t len)
+bool find_executor(char *out, size_t len)
 {
 	char dir[PATH_MAX];
 
@@ -142,73 +140,104 @@ static bool find_executor(char *out, size_t len)
 }
 
 /* Runs one scenario under `ferry inject`; fills r. */
-static void run_one(const struct scenario *sc, const char *extra, const char *exec,
-		    const char *backend, unsigned timeout, bool verbose, struct result *r)
+int scenario_argv(const struct scenario *sc, const char *faults, bool require_fired,
+		  const char *summary, bool any_outcome, const char *exec, const char *backend,
+		  struct inject_argv *ia)
 {
-	char *faults = NULL;
-	char devices[16], self[PATH_MAX], out[64 * 1024], last_step[256] = "";
-	char *argv[20];
-	int pfd[2], status = 0, a = 0;
-	size_t n = 0;
-	double t0 = now_s(), deadline = t0 + timeout;
-	bool timed_out = false;
+	int a = 0;
+	ssize_t l = readlink("/proc/self/exe", ia->self, sizeof(ia->self) - 1);
+
+	if (l <= 0)
+		return -1;
+	ia->self[l] = '\0';
+	snprintf(ia->devices, sizeof(ia->devices), "%u", sc->devices);
+	ia->v[a++] = ia->self;
+	ia->v[a++] = "inject";
+	ia->v[a++] = "--backend";
+	ia->v[a++] = (char *)backend;
+	ia->v[a++] = "--devices";
+	ia->v[a++] = ia->devices;
+	ia->v[a++] = "--peers";
+	ia->v[a++] = (char *)sc->peers;
+	if (faults) {
+		ia->v[a++] = "--faults";
+		ia->v[a++] = (char *)faults;
+		if (require_fired)
+			ia->v[a++] = "--require-fired";
+	}
+	if (summary) {
+		ia->v[a++] = "--summary";
+		ia->v[a++] = (char *)summary;
+	}
+	ia->v[a++] = "--";
+	ia->v[a++] = (char *)exec;
+	if (any_outcome)
+		ia->v[a++] = "--any-outcome";
+	ia->v[a++] = (char *)sc->name;
+	ia->v[a] = NULL;
+	return 0;
+}
+
+int spawn_argv(char **argv, int *fd)
+{
+	int pfd[2];
 	pid_t pid;
 
-	snprintf(devices, sizeof(devices), "%u", sc->devices);
-	{
-		ssize_t l = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-		if (l <= 0) {
-			snprintf(r->why, sizeof(r->why), "cannot find this command's path");
-			return;
-		}
-		self[l] = '\0';
-	}
-	argv[a++] = self;
-	argv[a++] = "inject";
-	argv[a++] = "--backend";
-	argv[a++] = (char *)backend;
-	argv[a++] = "--devices";
-	argv[a++] = devices;
-	argv[a++] = "--peers";
-	argv[a++] = (char *)sc->peers;
-	if (sc->faults || extra) {
-		size_t n1 = sc->faults ? strlen(sc->faults) : 0, n2 = extra ? strlen(extra) : 0;
-
-		faults = malloc(n1 + n2 + 2);
-		if (!faults) {
-			snprintf(r->why, sizeof(r->why), "out of memory");
-			return;
-		}
-		snprintf(faults, n1 + n2 + 2, "%s%s%s", sc->faults ? sc->faults : "",
-			 n1 && n2 ? ";" : "", extra ? extra : "");
-		argv[a++] = "--faults";
-		argv[a++] = faults;
-		if (!extra)	/* a mutant's rules need not all act: see mutants() */
-			argv[a++] = "--require-fired";
-	}
-	argv[a++] = "--";
-	argv[a++] = (char *)exec;
-	argv[a++] = (char *)sc->name;
-	argv[a] = NULL;
-	if (pipe(pfd) != 0) {
-		snprintf(r->why, sizeof(r->why), "pipe: %s", strerror(errno));
-		free(faults);
-		return;
-	}
+	if (pipe(pfd) != 0)
+		return -1;
 	pid = fork();
 	if (pid == 0) {
 		setpgid(0, 0);
 		dup2(pfd[1], 1);
 		dup2(pfd[1], 2);
 		close(pfd[0]);
-		execv(self, argv);
+		execv(argv[0], argv);
 		_exit(EXIT_NOEXEC);
 	}
 	close(pfd[1]);
+	if (pid < 0) {
+		close(pfd[0]);
+		return -1;
+	}
+	*fd = pfd[0];
+	return pid;
+}
+
+char *join_faults(const char *a, const char *b)
+{
+	size_t n1 = a ? strlen(a) : 0, n2 = b ? strlen(b) : 0;
+	char *f;
+
+	if (!n1 && !n2)
+		return NULL;
+	f = malloc(n1 + n2 + 2);
+	if (f)
+		snprintf(f, n1 + n2 + 2, "%s%s%s", a ? a : "", n1 && n2 ? ";" : "", b ? b : "");
+	return f;
+}
+
+static void run_one(const struct scenario *sc, const char *extra, const char *exec,
+		    const char *backend, unsigned timeout, bool verbose, struct result *r)
+{
+	char *faults = join_faults(sc->faults, extra);
+	char out[64 * 1024], last_step[256] = "";
+	struct inject_argv ia;
+	int fd = -1, status = 0;
+	size_t n = 0;
+	double t0 = now_s(), deadline = t0 + timeout;
+	bool timed_out = false;
+	pid_t pid;
+
+	/* a mutant's rules need not all act: see mutants() */
+	if (scenario_argv(sc, faults, !extra, NULL, false, exec, backend, &ia) != 0 ||
+	    (pid = spawn_argv(ia.v, &fd)) < 0) {
+		snprintf(r->why, sizeof(r->why), "cannot start ferry inject: %s", strerror(errno));
+		free(faults);
+		return;
+	}
 	free(faults);
 	for (;;) {
-		struct pollfd p = { pfd[0], POLLIN, 0 };
+		struct pollfd p = { fd, POLLIN, 0 };
 		int left = (int)((deadline - now_s()) * 1000);
 		ssize_t k;
 
@@ -217,7 +246,7 @@ static void run_one(const struct scenario *sc, const char *extra, const char *ex
 			kill(-pid, SIGKILL);
 			break;
 		}
-		k = read(pfd[0], out + n, sizeof(out) - 1 - n);
+		k = read(fd, out + n, sizeof(out) - 1 - n);
 		if (k <= 0)
 			break;
 		n += (size_t)k;
@@ -225,7 +254,7 @@ static void run_one(const struct scenario *sc, const char *extra, const char *ex
 			n = 0;
 	}
 	out[n] = '\0';
-	close(pfd[0]);
+	close(fd);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	r->secs = now_s() - t0;
@@ -425,7 +454,7 @@ int cmd_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	for (int i = optind; i < argc && ok; i++)
-		ok = collect(argv[i], &files, &nfiles, &cap);
+		ok = collect_scenarios(argv[i], &files, &nfiles, &cap);
 	if (ok && !nfiles) {
 		fprintf(stderr, "ferry run: no .scn file found\n");
 		ok = false;
