@@ -4,8 +4,9 @@
  *                  the simulator, with virtual devices and fault rules, and reports what fired;
  *   ferry sim      runs a program on the simulated CUDA runtime;
  *   ferry demo     the demonstration;
- *   ferry run      runs scenario files (tools/run.c).
- * The other verbs of DESIGN.md (enumerate, replay, report) join as they are built.
+ *   ferry run      runs scenario files (tools/run.c);
+ *   ferry enumerate  fails each call of the copy core in turn (tools/enumerate.c).
+ * The other verbs of DESIGN.md (replay, report) join as they are built.
  *
  * It finds its libraries beside itself: in the build tree, or installed in the library
  * directory next to its bin directory (FERRY_SIM_LIBRARY and FERRY_INJECT_LIBRARY override).
@@ -37,6 +38,7 @@ const char usage_main[] =
 	"  sim [OPTIONS] -- CMD [ARGS...]  run CMD on the simulated CUDA runtime (no GPU needed)\n"
 	"  demo [OPTIONS]                  run a small multi-GPU program on the simulator\n"
 	"  run [OPTIONS] SCENARIO|DIR...   run scenario files, each under the interposer\n"
+	"  enumerate [OPTIONS] SCENARIO|DIR...  fail every call of the copy core, one by one\n"
 	"  version                         print the version\n"
 	"  help [VERB]                     print this, or a verb's options\n"
 	"\n"
@@ -343,6 +345,8 @@ int main(int argc, char **argv)
 			fputs(usage_demo, stdout);
 		else if (topic && strcmp(topic, "run") == 0)
 			fputs(usage_run, stdout);
+		else if (topic && strcmp(topic, "enumerate") == 0)
+			fputs(usage_enumerate, stdout);
 		else if (topic) {
 			fprintf(stderr, "ferry: no verb '%s'\n%s", topic, usage_main);
 			return EXIT_USAGE;
@@ -362,10 +366,12 @@ int main(int argc, char **argv)
 		return cmd_demo(argc - 1, argv + 1);
 	if (strcmp(verb, "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(verb, "enumerate") == 0)
+		return cmd_enumerate(argc - 1, argv + 1);
 	{
-		static const char *const verbs[] = { "inject", "sim", "demo", "run", "version",
-						     "help" };
-		const char *near = ferry__nearest(verb, verbs, 6);
+		static const char *const verbs[] = { "inject", "sim", "demo", "run", "enumerate",
+						     "version", "help" };
+		const char *near = ferry__nearest(verb, verbs, 7);
 
 		fprintf(stderr, "ferry: unknown verb '%s'%s%s%s (ferry help lists them)\n", verb,
 			near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");

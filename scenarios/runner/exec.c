@@ -312,6 +312,23 @@ static bool copy_step(struct run *r, const struct scn_step *st, size_t index)
 		if (cudaDeviceSynchronize() != cudaSuccess)
 			cudaGetLastError();
 		status = ferry_copy_strided(r->ctx, &d.v, &s.v, stream, &rep);
+		{
+			/* the slot after the call: clean, unless ferry returned that error (or
+			 * the context is lost); the scenario keeps it clean, so ferry never has
+			 * reason to answer FERRY_E_PENDING */
+			cudaError_t slot = cudaPeekAtLastError();
+
+			if (status == FERRY_E_PENDING ||
+			    (slot != cudaSuccess && (status == FERRY_OK || slot != rep.error))) {
+				snprintf(r->why, sizeof(r->why),
+					 "the last-error slot holds %s after a copy that returned %s "
+					 "(a tolerated error leaked: F05)",
+					 cudaGetErrorName(slot), ferry_status_name(status));
+				goto out;
+			}
+			if (slot != cudaSuccess && status != FERRY_E_STICKY)
+				cudaGetLastError();	/* the caller's to clear, as it got it */
+		}
 		if (!check_report(r, st, status, &rep))
 			goto out;
 		if (status != FERRY_OK && status != FERRY_E_INVALID && status != FERRY_E_PENDING &&
