@@ -199,9 +199,18 @@ cudaError_t ferry__on_device(int dev, int *saved)
 void ferry__restore_device(int saved)
 {
 	int cur;
+	cudaError_t e = cudaGetDevice(&cur);
 
-	if (cudaGetDevice(&cur) == cudaSuccess && cur != saved)
-		cudaSetDevice(saved);
+	if (e != cudaSuccess || cur != saved) {
+		cudaError_t e2 = cudaSetDevice(saved);
+
+		if (e == cudaSuccess)
+			e = e2;
+	}
+	/* nothing to fall back to; the caller's device is as good as the runtime lets it be,
+	 * and an error here is not the caller's */
+	if (e != cudaSuccess && ferry__classify(e, FERRY__STEP_LAST) != FERRY__STICKY)
+		cudaGetLastError();
 }
 
 uint64_t ferry__now_ns(void)

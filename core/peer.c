@@ -181,15 +181,21 @@ static void self_test(ferry_ctx *ctx, int src, int dst, struct self_test *r)
 
 out_restore:
 	/* a test that hung keeps its buffers and stream: work may still land in them */
-	if (!hung) {
-		if (s && wait_stream(s, ctx->cfg.self_test_timeout_ms) == cudaErrorNotReady)
+	if (!hung && s) {
+		cudaError_t we = wait_stream(s, ctx->cfg.self_test_timeout_ms);
+
+		if (we == cudaErrorNotReady)
 			hung = true;
-		if (!hung) {
-			if (s)
-				cudaStreamDestroy(s);
-			cudaFree(bs);
-			cudaFree(bd);
+		else if (we != cudaSuccess && r->e == cudaSuccess && !r->mismatch) {
+			r->e = we;	/* a lost context (or another error) at the end */
+			r->call = "cudaStreamQuery";
 		}
+	}
+	if (!hung) {
+		if (s)
+			cudaStreamDestroy(s);
+		cudaFree(bs);
+		cudaFree(bd);
 	}
 	ferry__restore_device(saved);
 	cudaGetLastError();	/* r holds what failed; the slot is clean for the caller */

@@ -480,16 +480,25 @@ ferry_status ferry__stage_pageable(struct ferry__op *op)
 	if (e != cudaSuccess)
 		v = ferry__fail(op, FERRY__STEP_LAST, e, p.call, FERRY_PATH_STAGED_PAGEABLE);
 out:
-	/* nothing may still read the buffer when it is freed */
-	if (p.s_out) {
-		cudaStreamSynchronize(p.s_out);
-		cudaStreamDestroy(p.s_out);
+	/* nothing may still read the buffer when it is freed; a lost context seen here is
+	 * reported even when the copy itself went through */
+	for (int i = 0; i < 2; i++) {
+		cudaStream_t s = i ? p.s_in : p.s_out;
+		cudaError_t ce;
+
+		if (!s)
+			continue;
+		ce = cudaStreamSynchronize(s);
+		if (ce != cudaSuccess &&
+		    ferry__classify(ce, FERRY__STEP_LAST) == FERRY__STICKY && v != FERRY__STICKY) {
+			v = ferry__fail(op, FERRY__STEP_LAST, ce, "cudaStreamSynchronize",
+					FERRY_PATH_STAGED_PAGEABLE);
+			e = ce;
+		}
+		cudaStreamDestroy(s);
 	}
-	if (p.s_in) {
-		cudaStreamSynchronize(p.s_in);
-		cudaStreamDestroy(p.s_in);
-	}
-	if (e != cudaSuccess && v != FERRY__STICKY)
+	/* the clean-up's other errors are not the caller's */
+	if (v != FERRY__STICKY)
 		cudaGetLastError();
 	free(p.buf);
 	if (e == cudaSuccess)

@@ -18,11 +18,12 @@
 static json_t *summary_json(void)
 {
 	json_t *root = json_object(), *rules = json_array(), *calls = json_object();
-	json_t *devices = json_object();
+	json_t *devices = json_object(), *calls_ok = json_object();
 	char exe[4096];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
-	if (!root || !rules || !calls || !devices) {
+	if (!root || !rules || !calls || !devices || !calls_ok) {
+		json_decref(calls_ok);
 		json_decref(root);
 		json_decref(rules);
 		json_decref(calls);
@@ -49,10 +50,14 @@ static json_t *summary_json(void)
 						(json_int_t)atomic_load(&r->fired)));
 	}
 	json_object_set_new(root, "rules", rules);
-	for (int fn = 0; fn < INJ_NFNS; fn++)
+	for (int fn = 0; fn < INJ_NFNS; fn++) {
 		json_object_set_new(calls, inj_fns[fn].name,
 				    json_integer((json_int_t)atomic_load(&inj.calls[fn])));
+		json_object_set_new(calls_ok, inj_fns[fn].name,
+				    json_integer((json_int_t)atomic_load(&inj.calls_ok[fn])));
+	}
 	json_object_set_new(root, "calls", calls);
+	json_object_set_new(root, "calls_ok", calls_ok);
 	return root;
 }
 

@@ -111,6 +111,15 @@ static inline int family_bits(int fn, const struct inj_call *c)
 	return bits;
 }
 
+/* Counts a call of fn that answered cudaSuccess (what the summary's calls_ok say: leaks are
+ * counted from these); returns err. */
+static inline cudaError_t inj_ok(int fn, cudaError_t err)
+{
+	if (err == cudaSuccess)
+		atomic_fetch_add_explicit(&inj.calls_ok[fn], 1, memory_order_relaxed);
+	return err;
+}
+
 /* Whether a sticky() rule has lost the context for a call with these flags. */
 static inline cudaError_t sticky_error(unsigned flags)
 {
@@ -158,7 +167,7 @@ static inline cudaError_t sticky_error(unsigned flags)
 				case INJ_CORRUPT:                                                \
 					INJ_DST_##DST_ kept_ = inj_corrupt_prepare(               \
 						d_.rule->corrupt, &r_, (cudaStream_t)(STREAM_));  \
-					err_ = IMPL;                                             \
+					err_ = inj_ok(INJ_FN_##name, IMPL);                      \
 					if (err_ == cudaSuccess)                                 \
 						inj_corrupt_apply(d_.rule->corrupt, &r_,         \
 								  (cudaStream_t)(STREAM_), kept_, \
@@ -168,7 +177,7 @@ static inline cudaError_t sticky_error(unsigned flags)
 					return err_;                                             \
 				case INJ_DENY:                                                   \
 					inj_deny_next();                                         \
-					err_ = IMPL;                                             \
+					err_ = inj_ok(INJ_FN_##name, IMPL);                      \
 					inj_deny_take();                                         \
 					return err_;                                             \
 				case INJ_DELAY:                                                  \
@@ -178,7 +187,7 @@ static inline cudaError_t sticky_error(unsigned flags)
 			(void)r_;                                                                \
 			(void)kept_;                                                             \
 		}                                                                                \
-		return IMPL;                                                                     \
+		return inj_ok(INJ_FN_##name, IMPL);                                              \
 	}
 
 /* A twin (_ptsz, _ptds: the program was built for the per-thread default stream) is the

@@ -319,7 +319,8 @@ static bool copy_step(struct run *r, const struct scn_step *st, size_t index)
 			cudaError_t slot = cudaPeekAtLastError();
 
 			if (status == FERRY_E_PENDING ||
-			    (slot != cudaSuccess && (status == FERRY_OK || slot != rep.error))) {
+			    (slot != cudaSuccess && status != FERRY_E_STICKY &&
+			     (status == FERRY_OK || slot != rep.error))) {
 				snprintf(r->why, sizeof(r->why),
 					 "the last-error slot holds %s after a copy that returned %s "
 					 "(a tolerated error leaked: F05)",
