@@ -48,6 +48,12 @@ execute_process(COMMAND ${ferry} sim --devices 3 -- ${WORK}/consumer/consumer
 if(NOT rc EQUAL 0 OR NOT out MATCHES "consumer sees 3 devices")
   message(FATAL_ERROR "installed ferry sim: status ${rc}, '${out}' '${err}'")
 endif()
+# The installed scenario runner, on the installed scenarios.
+execute_process(COMMAND ${ferry} run ${prefix}/share/ferry/scenarios/field/F04_peer_unsupported.scn
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "1 scenario: 1 passed")
+  message(FATAL_ERROR "installed ferry run: status ${rc}, '${out}' '${err}'")
+endif()
 execute_process(COMMAND ${ferry} demo --devices 2 RESULT_VARIABLE rc OUTPUT_VARIABLE out)
 if(NOT rc EQUAL 0 OR NOT out MATCHES "every byte came home")
   message(FATAL_ERROR "installed ferry demo: status ${rc}, '${out}'")
