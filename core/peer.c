@@ -12,22 +12,6 @@
 
 #include "internal.h"
 
-void ferry__pair_demote(ferry_ctx *ctx, int src, int dst, cudaError_t e, const char *call)
-{
-	struct ferry__pair *p = &ctx->pairs[src * ctx->ndev + dst];
-
-	pthread_mutex_lock(&ctx->pair_lock);
-	if (atomic_load_explicit(&p->state, memory_order_relaxed) != FERRY_PAIR_STAGED) {
-		p->reason.path = FERRY_PATH_PEER;
-		p->reason.error = e;
-		p->reason.call = call;
-		p->reason.remembered = true;
-		atomic_store_explicit(&p->state, FERRY_PAIR_STAGED, memory_order_release);
-		atomic_fetch_add(&ferry__counters.demoted_pairs, 1);
-	}
-	pthread_mutex_unlock(&ctx->pair_lock);
-}
-
 /* Demotes under the pair lock (held by the caller). */
 static void demote_locked(ferry_ctx *ctx, struct ferry__pair *p, cudaError_t e, const char *call)
 {
@@ -37,6 +21,16 @@ static void demote_locked(ferry_ctx *ctx, struct ferry__pair *p, cudaError_t e, 
 	p->reason.remembered = true;
 	atomic_store_explicit(&p->state, FERRY_PAIR_STAGED, memory_order_release);
 	atomic_fetch_add(&ferry__counters.demoted_pairs, 1);
+}
+
+void ferry__pair_demote(ferry_ctx *ctx, int src, int dst, cudaError_t e, const char *call)
+{
+	struct ferry__pair *p = &ctx->pairs[src * ctx->ndev + dst];
+
+	pthread_mutex_lock(&ctx->pair_lock);
+	if (atomic_load_explicit(&p->state, memory_order_relaxed) != FERRY_PAIR_STAGED)
+		demote_locked(ctx, p, e, call);
+	pthread_mutex_unlock(&ctx->pair_lock);
 }
 
 /* --- the self-test ---------------------------------------------------------------------------- */
