@@ -56,7 +56,8 @@ struct inj_state {
 	int cuda_version;		/* FERRY_CUDA_VERSION (0: the runtime's own) */
 	char summary_path[4096];	/* FERRY_SUMMARY, or empty */
 	atomic_uint_fast64_t calls[INJ_NFNS];
-	atomic_uint_fast64_t calls_ok[INJ_NFNS];	/* ... that answered cudaSuccess */
+	atomic_uint_fast64_t calls_failed[INJ_NFNS];	/* ... that answered an error (the
+							 * summary's calls_ok = calls - these) */
 	bool loaded;
 };
 

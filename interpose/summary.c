@@ -54,7 +54,8 @@ static json_t *summary_json(void)
 		json_object_set_new(calls, inj_fns[fn].name,
 				    json_integer((json_int_t)atomic_load(&inj.calls[fn])));
 		json_object_set_new(calls_ok, inj_fns[fn].name,
-				    json_integer((json_int_t)atomic_load(&inj.calls_ok[fn])));
+				    json_integer((json_int_t)(atomic_load(&inj.calls[fn]) -
+							      atomic_load(&inj.calls_failed[fn]))));
 	}
 	json_object_set_new(root, "calls", calls);
 	json_object_set_new(root, "calls_ok", calls_ok);

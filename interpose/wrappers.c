@@ -111,12 +111,12 @@ static inline int family_bits(int fn, const struct inj_call *c)
 	return bits;
 }
 
-/* Counts a call of fn that answered cudaSuccess (what the summary's calls_ok say: leaks are
- * counted from these); returns err. */
+/* Counts a call of fn that answered an error (rare: the successful ones are derived,
+ * calls - failed, so the common path adds no atomic); returns err. */
 static inline cudaError_t inj_ok(int fn, cudaError_t err)
 {
-	if (err == cudaSuccess)
-		atomic_fetch_add_explicit(&inj.calls_ok[fn], 1, memory_order_relaxed);
+	if (__builtin_expect(err != cudaSuccess, 0))
+		atomic_fetch_add_explicit(&inj.calls_failed[fn], 1, memory_order_relaxed);
 	return err;
 }
 
@@ -138,7 +138,7 @@ static inline cudaError_t sticky_error(unsigned flags)
                                                                                                  \
 		atomic_fetch_add_explicit(&inj.calls[INJ_FN_##name], 1, memory_order_relaxed);  \
 		if ((err_ = sticky_error(FLAGS_)) != cudaSuccess)                                 \
-			return inj_fail(err_);                                                   \
+			return inj_ok(INJ_FN_##name, inj_fail(err_));                             \
 		if (inj.candidates[INJ_FN_##name]) {                                             \
 			struct inj_call c_ = { INJ_FN_##name, 0, -1, -1, -1, 0, NULL };          \
 			struct inj_decision d_;                                                  \
@@ -156,10 +156,12 @@ static inline cudaError_t sticky_error(unsigned flags)
 			if (d_.rule) {                                                           \
 				switch (d_.action) {                                             \
 				case INJ_ERROR:                                                  \
-					return inj_fail((cudaError_t)d_.rule->err);              \
+					return inj_ok(INJ_FN_##name,                             \
+							      inj_fail((cudaError_t)d_.rule->err));\
 				case INJ_STICKY:                                                 \
 					atomic_store(&inj.sticky, d_.rule->err);                 \
-					return inj_fail((cudaError_t)d_.rule->err);              \
+					return inj_ok(INJ_FN_##name,                             \
+							      inj_fail((cudaError_t)d_.rule->err));\
 				case INJ_ASYNC:                                                  \
 					inj_async_add((cudaStream_t)(STREAM_),                    \
 						      (cudaError_t)d_.rule->err);                \

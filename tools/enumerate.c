@@ -347,7 +347,7 @@ static void progress(size_t done, size_t total)
 static bool enumerate(const struct opts *o, const struct scenario *sc, size_t *counts,
 		      size_t *injected)
 {
-	long long calls[INJ_NFNS] = { 0 }, matched[INJ_NFNS] = { 0 };
+	long long matched[INJ_NFNS] = { 0 };
 	char *count_rules = NULL, count_summary[PATH_MAX];
 	struct job *jobs = NULL;
 	size_t njobs = 0, cap = 0, next = 0, done = 0, running = 0, bad = 0, seen = 0;
@@ -411,7 +411,6 @@ static bool enumerate(const struct opts *o, const struct scenario *sc, size_t *c
 				matched[fn] = json_integer_value(json_object_get(v, "matched"));
 		}
 		json_decref(root);
-		read_summary(count_summary, calls, NULL, 0);
 		remove(count_summary);
 	}
 	/* 2. the runs: each call of each function, with each of its error classes */

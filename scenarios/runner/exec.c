@@ -203,7 +203,6 @@ static void expected(const struct scn_layout *l, const unsigned char *sbuf, unsi
 /* --- a step ---------------------------------------------------------------------------------- */
 
 struct run {
-	const struct scenario *sc;
 	ferry_ctx *ctx;
 	size_t checks;		/* steps that checked something */
 	size_t bytes;		/* bytes compared */
@@ -401,7 +400,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
-	r.sc = &sc;
 	ferry_config_default(&cfg);
 	if (sc.chunk)
 		cfg.chunk_bytes = sc.chunk;
