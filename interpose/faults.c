@@ -43,7 +43,7 @@ extern char **environ;
 static const char *const known_vars[] = {
 	"FERRY_FAULTS",	    "FERRY_FAULTS_FILE",  "FERRY_DEVICES", "FERRY_PEERS",
 	"FERRY_DEVICE_MEM", "FERRY_CUDA_VERSION", "FERRY_SUMMARY", "FERRY_SUMMARY_ROOT",
-	"FERRY_INJECT_LIBRARY", "FERRY_NVML_LIBRARY",	/* read by the ferry command */
+	"FERRY_INJECT_LIBRARY", "FERRY_NVML_LIBRARY", "FERRY_SCENARIO_EXEC",	/* read by ferry */
 };
 
 static const char *const versions[] = { "11.8", "12.0", "12.1", "12.2", "12.3", "12.4",

@@ -30,6 +30,9 @@ bool preload(const char *libs);
 bool preload_sim(void);
 /* After getopt_long refused argv[optind - 1]: says why; returns EXIT_USAGE. */
 int bad_option(const char *verb, char **argv);
+/* Calls fn for the summary files of path (--summary): path itself, the first process's,
+ * and path.<pid>, each other process's. */
+void for_each_summary(const char *path, void (*fn)(const char *, void *), void *arg);
 /* Replaces this process with argv; returns EXIT_NOEXEC with a message when it cannot. */
 int run_program(char **argv);
 
@@ -37,10 +40,19 @@ int cmd_inject(int argc, char **argv);
 extern const char usage_run[];
 int cmd_run(int argc, char **argv);
 extern const char usage_enumerate[];
+struct scenario;
+
+/* ferry run --campaign (campaign.c) */
+struct campaign_opts {
+	unsigned runs, max_faults, jobs, timeout;
+	unsigned long long seed;
+	const char *backend;
+	bool verbose;
+};
+int run_campaign(const struct campaign_opts *co, struct scenario *sc, size_t nsc);
 int cmd_enumerate(int argc, char **argv);
 
 /* --- what run.c shares with enumerate.c --------------------------------------------------- */
-struct scenario;
 
 /* Adds path (a .scn file, or every .scn file under a directory, sorted) to *files. */
 bool collect_scenarios(const char *path, char ***files, size_t *n, size_t *cap);

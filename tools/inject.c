@@ -244,8 +244,7 @@ static void add_summary(const char *path, struct totals *t)
 	json_decref(root);
 }
 
-/* Calls fn for the summary files of path: path itself and path.<pid>. */
-static void for_each_summary(const char *path, void (*fn)(const char *, void *), void *arg)
+void for_each_summary(const char *path, void (*fn)(const char *, void *), void *arg)
 {
 	char dir[PATH_MAX], base[PATH_MAX], full[2 * PATH_MAX + 2];
 	const char *slash = strrchr(path, '/');

@@ -6,6 +6,8 @@
  * a summary, and optionally JUnit XML.
  */
 #include "cli.h"
+#include "common.h"
+#include "fault_runs.h"
 #include "scenario.h"
 
 #include <dirent.h>
@@ -14,6 +16,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +42,23 @@ const char usage_run[] =
 	"  --mutate        also run each scenario that checks bytes with every copy call of\n"
 	"                  libferry damaged (corrupt(bitflip|zero|truncate)); it must fail\n"
 	"\n"
+	"random campaigns:\n"
+	"  --campaign N    instead of running the scenarios as written: N runs, each of one\n"
+	"                  scenario (in turn) with 2..F faults drawn at random among the calls\n"
+	"                  libferry makes there (one call failing, or every call from one on).\n"
+	"                  Each run must end as an enumeration's does: every byte exact or a\n"
+	"                  clear error, nothing leaked, no crash, no hang. A run that does not\n"
+	"                  is shrunk to a minimal schedule, printed with the command that\n"
+	"                  reproduces it\n"
+	"  --seed S        the campaign's seed (default: drawn from the clock, and printed);\n"
+	"                  the same seed draws the same schedules\n"
+	"  --faults-per-run F   at most F faults a run (2..8, default 4)\n"
+	"  --jobs N        campaign runs at once (default: the number of processors)\n"
+	"\n"
+	"environment:\n"
+	"  FERRY_SCENARIO_EXEC   the program that runs a scenario's steps (default: the\n"
+	"                        ferry-scenario installed with this command)\n"
+	"\n"
 	"Exit status: 0 when every scenario passed; 1 when one failed; 2 for bad usage or a\n"
 	"scenario that does not parse.\n";
 
@@ -49,14 +69,6 @@ struct result {
 	double secs;
 	char why[512];
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -224,7 +236,7 @@ static void run_one(const struct scenario *sc, const char *extra, const char *ex
 	struct inject_argv ia;
 	int fd = -1, status = 0;
 	size_t n = 0;
-	double t0 = now_s(), deadline = t0 + timeout;
+	double t0 = fr_now(), deadline = t0 + timeout;
 	bool timed_out = false;
 	pid_t pid;
 
@@ -238,7 +250,7 @@ static void run_one(const struct scenario *sc, const char *extra, const char *ex
 	free(faults);
 	for (;;) {
 		struct pollfd p = { fd, POLLIN, 0 };
-		int left = (int)((deadline - now_s()) * 1000);
+		int left = (int)((deadline - fr_now()) * 1000);
 		ssize_t k;
 
 		if (left <= 0 || poll(&p, 1, left) == 0) {
@@ -257,7 +269,7 @@ static void run_one(const struct scenario *sc, const char *extra, const char *ex
 	close(fd);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	r->secs = now_s() - t0;
+	r->secs = fr_now() - t0;
 	if (verbose)
 		fputs(out, stdout);
 	/* the last step started, and the first failure */
@@ -400,6 +412,10 @@ int cmd_run(int argc, char **argv)
 		{ "junit", required_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "mutate", no_argument, NULL, 'm' },
+		{ "campaign", required_argument, NULL, 'C' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "faults-per-run", required_argument, NULL, 'F' },
+		{ "jobs", required_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -410,8 +426,11 @@ int cmd_run(int argc, char **argv)
 	size_t nfiles = 0, cap = 0, passed = 0;
 	struct scenario *sc;
 	struct result *res;
-	double t0 = now_s();
+	double t0 = fr_now();
 	int c, rc;
+	struct campaign_opts co = { .max_faults = 4 };
+	bool seeded = false;
+	uint64_t v;
 
 	opterr = 0;
 	optind = 1;
@@ -425,27 +444,63 @@ int cmd_run(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
-		case 't': {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
-
-			if (*end || v < 1 || v > 86400) {
+		case 't':
+			if (!ferry__parse_u64(optarg, 1, 86400, &v)) {
 				fprintf(stderr, "ferry run: --timeout '%s': expected 1..86400 seconds\n",
 					optarg);
 				return EXIT_USAGE;
 			}
 			timeout = (unsigned)v;
 			break;
-		}
 		case 'j': junit = optarg; break;
 		case 'v': verbose = true; break;
 		case 'm': mutate = true; break;
+		case 'C':
+			if (!ferry__parse_u64(optarg, 1, 1000000, &v)) {
+				fprintf(stderr, "ferry run: --campaign '%s': expected 1..1000000 runs\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			co.runs = (unsigned)v;
+			break;
+		case 'S':
+			if (!ferry__parse_u64(optarg, 0, UINT64_MAX, &v)) {
+				fprintf(stderr, "ferry run: --seed '%s': expected a number\n", optarg);
+				return EXIT_USAGE;
+			}
+			co.seed = v;
+			seeded = true;
+			break;
+		case 'F':
+			if (!ferry__parse_u64(optarg, 2, 8, &v)) {
+				fprintf(stderr, "ferry run: --faults-per-run '%s': expected 2..8\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			co.max_faults = (unsigned)v;
+			break;
+		case 'J':
+			if (!ferry__parse_u64(optarg, 1, 64, &v)) {
+				fprintf(stderr, "ferry run: --jobs '%s': expected 1..64\n", optarg);
+				return EXIT_USAGE;
+			}
+			co.jobs = (unsigned)v;
+			break;
 		case 'h': fputs(usage_run, stdout); return 0;
 		default: return bad_option("run", argv);
 		}
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "ferry run: no scenario given (ferry help run)\n");
+		return EXIT_USAGE;
+	}
+	if (!co.runs && (seeded || co.jobs || co.max_faults != 4)) {
+		fprintf(stderr, "ferry run: --seed, --jobs and --faults-per-run go with --campaign\n");
+		return EXIT_USAGE;
+	}
+	if (co.runs && (mutate || junit)) {
+		fprintf(stderr, "ferry run: --campaign does not go with --%s\n",
+			mutate ? "mutate" : "junit");
 		return EXIT_USAGE;
 	}
 	for (int i = optind; i < argc && ok; i++)
@@ -468,6 +523,23 @@ int cmd_run(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	if (co.runs) {
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+		if (!seeded) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			co.seed = (uint64_t)ts.tv_sec * 1000003u ^ (uint64_t)ts.tv_nsec;
+		}
+		if (!co.jobs)
+			co.jobs = ncpu > 0 && ncpu < 64 ? (unsigned)ncpu : 2;
+		co.timeout = timeout;
+		co.backend = backend;
+		co.verbose = verbose;
+		rc = run_campaign(&co, sc, nfiles);
+		goto out;
+	}
 	if (!find_executor(exec, sizeof(exec))) {
 		rc = EXIT_NOEXEC;
 		goto out;
@@ -485,8 +557,8 @@ int cmd_run(int argc, char **argv)
 			snprintf(res[i].why, sizeof(res[i].why), "a mutant survived");
 	}
 	printf("%zu scenario%s: %zu passed, %zu failed (%.1f s)\n", nfiles, nfiles == 1 ? "" : "s",
-	       passed, nfiles - passed, now_s() - t0);
-	if (junit && !write_junit(junit, res, nfiles, now_s() - t0))
+	       passed, nfiles - passed, fr_now() - t0);
+	if (junit && !write_junit(junit, res, nfiles, fr_now() - t0))
 		ok = false;
 	rc = !ok ? EXIT_USAGE : passed == nfiles ? 0 : 1;
 out:

@@ -1,0 +1,264 @@
+/*
+ * campaign.c: `ferry run --campaign N --seed S`: random fault schedules over scenarios. Run i
+ * takes scenario i mod (number of scenarios) and draws, from a generator seeded with S and i
+ * alone (so a run is the same whatever else runs), 2..F faults among the calls that libferry
+ * makes in that scenario's clean run: a function, which of its calls, one of its error
+ * classes, and whether the failure is one call (nth) or lasts from that call on (after). Each
+ * run must end as an enumeration's run must (fault_runs.h). A run that ends badly is shrunk:
+ * faults are taken away, one at a time, while the run still ends the same way, and a lasting
+ * failure is made a single one where that still fails; the minimal schedule is printed with the
+ * command that reproduces it.
+ */
+#include "cli.h"
+#include "fault_runs.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* splitmix64: a small, well-mixed generator; each run seeds its own. */
+static uint64_t next_u64(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint64_t below(uint64_t *s, uint64_t n)
+{
+	return next_u64(s) % n;
+}
+
+#define MAX_FAULTS 8
+
+struct schedule {
+	size_t scn;			/* which scenario */
+	unsigned n;
+	char rule[MAX_FAULTS][160];
+};
+
+/* Draws run i's schedule from the functions scenario scn calls (calls[fn] > 0). */
+static void draw(uint64_t seed, uint64_t i, size_t scn, const long long *calls,
+		 unsigned max_faults, struct schedule *out)
+{
+	uint64_t s = seed ^ (i * 0xd1342543de82ef95ull);
+	int fns[INJ_NFNS], nfns = 0;
+
+	next_u64(&s);
+	for (int fn = 0; fn < INJ_NFNS; fn++) {
+		struct fault_class fc[FR_MAX_CLASSES];
+
+		if (calls[fn] > 0 && fr_classes(inj_fns[fn].cls, inj_fns[fn].name, fc))
+			fns[nfns++] = fn;
+	}
+	out->scn = scn;
+	out->n = 2 + (unsigned)below(&s, max_faults - 1);
+	for (unsigned k = 0; k < out->n; k++) {
+		struct fault_class fc[FR_MAX_CLASSES];
+		int fn = fns[below(&s, (uint64_t)nfns)];
+		size_t nc = fr_classes(inj_fns[fn].cls, inj_fns[fn].name, fc);
+		const struct fault_class *c = &fc[below(&s, nc)];
+		long long call = 1 + (long long)below(&s, (uint64_t)calls[fn]);
+		bool lasting = below(&s, 4) == 0;
+
+		if (lasting)	/* this call and every later one */
+			snprintf(out->rule[k], sizeof(out->rule[k]),
+				 "%s:%s(%s)@after(%lld) from(libferry)", inj_fns[fn].name,
+				 c->action, c->err, call - 1);
+		else
+			snprintf(out->rule[k], sizeof(out->rule[k]),
+				 "%s:%s(%s)@nth(%lld) from(libferry)", inj_fns[fn].name, c->action,
+				 c->err, call);
+	}
+}
+
+static char *joined(const struct schedule *s)
+{
+	char *all = NULL;
+
+	for (unsigned k = 0; k < s->n; k++) {
+		char *t = join_faults(all, s->rule[k]);
+
+		free(all);
+		all = t;
+	}
+	return all;
+}
+
+/* Runs one schedule variant per element of v (all at once); the index of the first that
+ * ends with outcome want, or -1. */
+static int first_still_failing(const struct fr_opts *o, const struct scenario *sc,
+			       struct schedule *v, size_t n, enum fr_outcome want, char *why,
+			       size_t len)
+{
+	struct fr_run *runs = calloc(n, sizeof(*runs));
+	int found = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		runs[i].inject = joined(&v[i]);
+		runs[i].ninject = v[i].n;
+	}
+	fr_run_all(o, sc, runs, n, false);
+	for (size_t i = 0; i < n; i++) {
+		if (found < 0 && runs[i].result == want) {
+			found = (int)i;
+			snprintf(why, len, "%s", runs[i].why);
+		}
+		free(runs[i].inject);
+	}
+	free(runs);
+	return found;
+}
+
+/* Shrinks s (which ended with outcome want) to a schedule that still does and from which no
+ * fault can be taken away; the number of runs it took. */
+static size_t shrink(const struct fr_opts *o, const struct scenario *sc, struct schedule *s,
+		     enum fr_outcome want, char *why, size_t len)
+{
+	struct schedule v[MAX_FAULTS];
+	size_t tried = 0;
+	int k;
+
+	/* 1. take faults away while it still fails */
+	while (s->n > 1) {
+		for (unsigned drop = 0; drop < s->n; drop++) {
+			v[drop] = *s;
+			v[drop].n = 0;
+			for (unsigned j = 0; j < s->n; j++)
+				if (j != drop)
+					memcpy(v[drop].rule[v[drop].n++], s->rule[j], sizeof(s->rule[j]));
+		}
+		tried += s->n;
+		k = first_still_failing(o, sc, v, s->n, want, why, len);
+		if (k < 0)
+			break;
+		*s = v[k];
+	}
+	/* 2. a lasting failure that one failing call reproduces becomes that call */
+	for (unsigned j = 0; j < s->n; j++) {
+		char *at = strstr(s->rule[j], "@after(");
+		long long after;
+
+		if (!at || sscanf(at, "@after(%lld)", &after) != 1)
+			continue;
+		v[0] = *s;
+		snprintf(v[0].rule[j] + (at - s->rule[j]),
+			 sizeof(v[0].rule[j]) - (size_t)(at - s->rule[j]), "@nth(%lld) from(libferry)",
+			 after + 1);
+		tried++;
+		if (first_still_failing(o, sc, v, 1, want, why, len) == 0)
+			*s = v[0];
+	}
+	return tried;
+}
+
+int run_campaign(const struct campaign_opts *co, struct scenario *sc, size_t nsc)
+{
+	struct fr_opts o = { .jobs = co->jobs, .timeout = co->timeout, .backend = co->backend,
+			     .verb = "ferry run --campaign" };
+	long long(*calls)[INJ_NFNS] = calloc(nsc, sizeof(*calls));
+	struct schedule *sched = calloc(co->runs, sizeof(*sched));
+	struct fr_run *runs = calloc(co->runs, sizeof(*runs));
+	size_t counts[FR_COUNT] = { 0 }, bad = 0, shrink_runs = 0;
+	size_t hist[MAX_FAULTS + 1] = { 0 };
+	double t0 = fr_now();
+	int rc = 1;
+
+	if (!calls || !sched || !runs || !fr_setup(&o))
+		goto out_free;
+	printf("campaign: %u runs over %zu scenario%s, seed %llu, 2..%u faults a run\n", co->runs,
+	       nsc, nsc == 1 ? "" : "s", (unsigned long long)co->seed, co->max_faults);
+	/* 1. the clean runs */
+	for (size_t s = 0; s < nsc; s++) {
+		bool any = false;
+
+		if (!fr_count_calls(&o, &sc[s], calls[s]))
+			goto out;
+		for (int fn = 0; fn < INJ_NFNS; fn++) {
+			struct fault_class fc[FR_MAX_CLASSES];
+
+			any |= calls[s][fn] > 0 &&
+			       fr_classes(inj_fns[fn].cls, inj_fns[fn].name, fc) > 0;
+		}
+		if (!any) {
+			printf("FAIL  %s: libferry makes no call that can fail here; nothing to "
+			       "draw from\n", sc[s].name);
+			goto out;
+		}
+	}
+	/* 2. the draws, then the runs, scenario by scenario */
+	for (unsigned i = 0; i < co->runs; i++) {
+		draw(co->seed, i, i % nsc, calls[i % nsc], co->max_faults, &sched[i]);
+		runs[i].inject = joined(&sched[i]);
+		runs[i].ninject = sched[i].n;
+	}
+	for (size_t s = 0; s < nsc; s++) {
+		/* the runs of scenario s are s, s + nsc, ...: gathered, run, put back */
+		size_t m = 0;
+		struct fr_run *mine = calloc(co->runs / nsc + 1, sizeof(*mine));
+
+		for (unsigned i = (unsigned)s; i < co->runs; i += (unsigned)nsc)
+			mine[m++] = runs[i];
+		fr_run_all(&o, &sc[s], mine, m, false);
+		m = 0;
+		for (unsigned i = (unsigned)s; i < co->runs; i += (unsigned)nsc)
+			runs[i] = mine[m++];
+		free(mine);
+		if (co->verbose || isatty(1))
+			fprintf(isatty(1) ? stderr : stdout, "  %s: %zu runs done\n", sc[s].name, m);
+	}
+	/* 3. the outcomes; each bad run shrunk */
+	for (unsigned i = 0; i < co->runs; i++) {
+		struct fr_run *r = &runs[i];
+		const struct scenario *s = &sc[sched[i].scn];
+
+		counts[r->result]++;
+		hist[r->fired]++;
+		if (co->verbose)
+			printf("  run %u  %-12s %s  fired %u/%u: %s\n", i, fr_outcome_names[r->result],
+			       s->name, r->fired, r->ninject, r->inject);
+		if (!fr_bad(r->result))
+			continue;
+		bad++;
+		printf("%-7s run %u of %s (%u faults, %u fired): %s\n", fr_outcome_names[r->result],
+		       i, s->name, r->ninject, r->fired, r->why);
+		printf("          schedule: %s\n", r->inject);
+		{
+			struct schedule min = sched[i];
+			char why[300], *all;
+
+			snprintf(why, sizeof(why), "%s", r->why);
+			shrink_runs += shrink(&o, s, &min, r->result, why, sizeof(why));
+			all = joined(&min);
+			printf("          minimal (%u fault%s): %s\n          %s\n", min.n,
+			       min.n == 1 ? "" : "s", all, why);
+			fr_print_reproduce(&o, s, all);
+			free(all);
+		}
+	}
+	printf("campaign: %u runs in %.1f s (%zu more to shrink):", co->runs, fr_now() - t0,
+	       shrink_runs);
+	for (int k = 0; k < FR_COUNT; k++)
+		printf(" %s %zu%s", fr_outcome_names[k], counts[k], k + 1 < FR_COUNT ? "," : "\n");
+	printf("faults that acted per run:");
+	for (unsigned k = 0; k <= co->max_faults; k++)
+		printf(" %u: %zu%s", k, hist[k], k < co->max_faults ? "," : "\n");
+	if (counts[FR_UNREACHED] == co->runs) {
+		printf("nothing was injected: no run reached any of its faults\n");
+		goto out;
+	}
+	rc = bad ? 1 : 0;
+out:
+	fr_teardown(&o);
+out_free:
+	for (unsigned i = 0; runs && i < co->runs; i++)
+		free(runs[i].inject);
+	free(runs);
+	free(sched);
+	free(calls);
+	return rc;
+}
