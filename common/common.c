@@ -167,3 +167,18 @@ const char *ferry__nearest(const char *word, const char *const *cands, size_t n)
 		return best;
 	return NULL;
 }
+
+const char *const ferry__cuda_versions[FERRY_CUDA_NVERSIONS] = {
+	"11.8", "12.0", "12.1", "12.2", "12.3", "12.4", "12.5", "12.6", "12.8", "12.9", "13.0",
+};
+const char *const ferry__cuda_matrix[FERRY_CUDA_NMATRIX] = {
+	"11.8", "12.0", "12.2", "12.4", "12.6", "12.8", "12.9", "13.0",
+};
+
+int ferry__cuda_version_index(const char *v)
+{
+	for (int i = 0; i < FERRY_CUDA_NVERSIONS; i++)
+		if (strcmp(v, ferry__cuda_versions[i]) == 0)
+			return i;
+	return -1;
+}

@@ -27,6 +27,15 @@ bool ferry__parse_size(const char *s, uint64_t *out);
  */
 bool ferry__parse_peers(const char *spec, int ndev, bool *out, char *err, size_t errlen);
 
+/* The CUDA runtime versions ferry emulates (FERRY_CUDA_VERSION), oldest first; the "matrix"
+ * ones are those a version axis (`cuda all`, `--cuda all`) runs under. */
+#define FERRY_CUDA_NVERSIONS 11
+#define FERRY_CUDA_NMATRIX 8
+extern const char *const ferry__cuda_versions[FERRY_CUDA_NVERSIONS];
+extern const char *const ferry__cuda_matrix[FERRY_CUDA_NMATRIX];
+/* The index of version v in ferry__cuda_versions, or -1. */
+int ferry__cuda_version_index(const char *v);
+
 /* The candidate closest to word (edit distance), or NULL when none is reasonably close. */
 const char *ferry__nearest(const char *word, const char *const *cands, size_t n);
 

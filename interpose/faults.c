@@ -46,9 +46,6 @@ static const char *const known_vars[] = {
 	"FERRY_INJECT_LIBRARY", "FERRY_NVML_LIBRARY", "FERRY_SCENARIO_EXEC",	/* read by ferry */
 };
 
-static const char *const versions[] = { "11.8", "12.0", "12.1", "12.2", "12.3", "12.4",
-					"12.5", "12.6", "12.8", "12.9", "13.0" };
-
 static void die(const char *what)
 {
 	fprintf(stderr, "ferry-inject: %s\n", what);
@@ -185,15 +182,9 @@ static void build_candidates(void)
 
 static int parse_version(const char *v)
 {
-	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
-		if (strcmp(v, versions[i]) == 0) {
-			int major = atoi(versions[i]);
-			int minor = atoi(strchr(versions[i], '.') + 1);
-
-			return major * 1000 + minor * 10;
-		}
-	}
-	return 0;
+	if (ferry__cuda_version_index(v) < 0)
+		return 0;
+	return atoi(v) * 1000 + atoi(strchr(v, '.') + 1) * 10;
 }
 
 void inj_load(void)

@@ -37,12 +37,13 @@ static uint64_t below(uint64_t *s, uint64_t n)
 
 struct schedule {
 	size_t scn;			/* which scenario */
+	const char *cuda;		/* under which CUDA version (NULL: unemulated) */
 	unsigned n;
 	char rule[MAX_FAULTS][160];
 };
 
 /* Draws run i's schedule from the functions scenario scn calls (calls[fn] > 0). */
-static void draw(uint64_t seed, uint64_t i, size_t scn, const long long *calls,
+static void draw(uint64_t seed, uint64_t i, size_t scn, const char *cuda, const long long *calls,
 		 unsigned max_faults, struct schedule *out)
 {
 	uint64_t s = seed ^ (i * 0xd1342543de82ef95ull);
@@ -56,6 +57,7 @@ static void draw(uint64_t seed, uint64_t i, size_t scn, const long long *calls,
 			fns[nfns++] = fn;
 	}
 	out->scn = scn;
+	out->cuda = cuda;
 	out->n = 2 + (unsigned)below(&s, max_faults - 1);
 	for (unsigned k = 0; k < out->n; k++) {
 		struct fault_class fc[FR_MAX_CLASSES];
@@ -101,6 +103,7 @@ static int first_still_failing(const struct fr_opts *o, const struct scenario *s
 	for (size_t i = 0; i < n; i++) {
 		runs[i].inject = joined(&v[i]);
 		runs[i].ninject = v[i].n;
+		runs[i].cuda = v[i].cuda;
 	}
 	fr_run_all(o, sc, runs, n, false);
 	for (size_t i = 0; i < n; i++) {
@@ -156,76 +159,105 @@ static size_t shrink(const struct fr_opts *o, const struct scenario *sc, struct 
 	return tried;
 }
 
+/* A scenario under one version: what the runs go round. */
+struct kase {
+	size_t scn;
+	const char *cuda;
+	long long calls[INJ_NFNS];
+};
+
 int run_campaign(const struct campaign_opts *co, struct scenario *sc, size_t nsc)
 {
 	struct fr_opts o = { .jobs = co->jobs, .timeout = co->timeout, .backend = co->backend,
 			     .verb = "ferry run --campaign" };
-	long long(*calls)[INJ_NFNS] = calloc(nsc, sizeof(*calls));
+	struct kase *cases = NULL;
 	struct schedule *sched = calloc(co->runs, sizeof(*sched));
 	struct fr_run *runs = calloc(co->runs, sizeof(*runs));
-	size_t counts[FR_COUNT] = { 0 }, bad = 0, shrink_runs = 0;
+	size_t counts[FR_COUNT] = { 0 }, bad = 0, shrink_runs = 0, ncases = 0;
 	size_t hist[MAX_FAULTS + 1] = { 0 };
 	double t0 = fr_now();
 	int rc = 1;
 
-	if (!calls || !sched || !runs || !fr_setup(&o))
+	for (size_t s = 0; s < nsc; s++)
+		ncases += sc[s].ncuda ? sc[s].ncuda : 1;
+	cases = calloc(ncases, sizeof(*cases));
+	if (!cases || !sched || !runs || !fr_setup(&o))
 		goto out_free;
-	printf("campaign: %u runs over %zu scenario%s, seed %llu, 2..%u faults a run\n", co->runs,
-	       nsc, nsc == 1 ? "" : "s", (unsigned long long)co->seed, co->max_faults);
-	/* 1. the clean runs */
+	ncases = 0;
 	for (size_t s = 0; s < nsc; s++) {
+		for (unsigned v = 0; v < (sc[s].ncuda ? sc[s].ncuda : 1); v++) {
+			cases[ncases].scn = s;
+			cases[ncases++].cuda = sc[s].ncuda ? sc[s].cuda[v] : NULL;
+		}
+	}
+	printf("campaign: %u runs over %zu scenario%s (%zu with their versions), seed %llu, "
+	       "2..%u faults a run\n", co->runs, nsc, nsc == 1 ? "" : "s", ncases,
+	       (unsigned long long)co->seed, co->max_faults);
+	/* 1. the clean runs */
+	for (size_t c = 0; c < ncases; c++) {
+		struct kase *k = &cases[c];
 		bool any = false;
 
-		if (!fr_count_calls(&o, &sc[s], calls[s]))
+		if (!fr_count_calls(&o, &sc[k->scn], k->cuda, k->calls))
 			goto out;
 		for (int fn = 0; fn < INJ_NFNS; fn++) {
 			struct fault_class fc[FR_MAX_CLASSES];
 
-			any |= calls[s][fn] > 0 &&
+			any |= k->calls[fn] > 0 &&
 			       fr_classes(inj_fns[fn].cls, inj_fns[fn].name, fc) > 0;
 		}
 		if (!any) {
 			printf("FAIL  %s: libferry makes no call that can fail here; nothing to "
-			       "draw from\n", sc[s].name);
+			       "draw from\n", sc[k->scn].name);
 			goto out;
 		}
 	}
-	/* 2. the draws, then the runs, scenario by scenario */
+	/* 2. the draws (run i: case i mod ncases), then the runs, case by case */
 	for (unsigned i = 0; i < co->runs; i++) {
-		draw(co->seed, i, i % nsc, calls[i % nsc], co->max_faults, &sched[i]);
+		struct kase *k = &cases[i % ncases];
+
+		draw(co->seed, i, k->scn, k->cuda, k->calls, co->max_faults, &sched[i]);
 		runs[i].inject = joined(&sched[i]);
 		runs[i].ninject = sched[i].n;
+		runs[i].cuda = k->cuda;
 	}
-	for (size_t s = 0; s < nsc; s++) {
-		/* the runs of scenario s are s, s + nsc, ...: gathered, run, put back */
+	for (size_t c = 0; c < ncases && c < co->runs; c++) {
+		/* the runs of case c are c, c + ncases, ...: gathered, run, put back */
 		size_t m = 0;
-		struct fr_run *mine = calloc(co->runs / nsc + 1, sizeof(*mine));
+		struct fr_run *mine = calloc(co->runs / ncases + 1, sizeof(*mine));
 
-		for (unsigned i = (unsigned)s; i < co->runs; i += (unsigned)nsc)
+		if (!mine)
+			goto out;
+		for (size_t i = c; i < co->runs; i += ncases)
 			mine[m++] = runs[i];
-		fr_run_all(&o, &sc[s], mine, m, false);
+		fr_run_all(&o, &sc[cases[c].scn], mine, m, false);
 		m = 0;
-		for (unsigned i = (unsigned)s; i < co->runs; i += (unsigned)nsc)
+		for (size_t i = c; i < co->runs; i += ncases)
 			runs[i] = mine[m++];
 		free(mine);
-		if (co->verbose || isatty(1))
-			fprintf(isatty(1) ? stderr : stdout, "  %s: %zu runs done\n", sc[s].name, m);
+		if (co->verbose || isatty(2))
+			fprintf(co->verbose ? stdout : stderr, "  %s%s%s%s: %zu runs done\n",
+				sc[cases[c].scn].name, cases[c].cuda ? " [cuda " : "",
+				cases[c].cuda ? cases[c].cuda : "", cases[c].cuda ? "]" : "", m);
 	}
 	/* 3. the outcomes; each bad run shrunk */
 	for (unsigned i = 0; i < co->runs; i++) {
 		struct fr_run *r = &runs[i];
 		const struct scenario *s = &sc[sched[i].scn];
+		const char *cuda = sched[i].cuda;
 
 		counts[r->result]++;
 		hist[r->fired]++;
 		if (co->verbose)
-			printf("  run %u  %-12s %s  fired %u/%u: %s\n", i, fr_outcome_names[r->result],
-			       s->name, r->fired, r->ninject, r->inject);
+			printf("  run %u  %-12s %s%s%s  fired %u/%u: %s\n", i,
+			       fr_outcome_names[r->result], s->name, cuda ? " cuda " : "",
+			       cuda ? cuda : "", r->fired, r->ninject, r->inject);
 		if (!fr_bad(r->result))
 			continue;
 		bad++;
-		printf("%-7s run %u of %s (%u faults, %u fired): %s\n", fr_outcome_names[r->result],
-		       i, s->name, r->ninject, r->fired, r->why);
+		printf("%-7s run %u of %s%s%s (%u faults, %u fired): %s\n",
+		       fr_outcome_names[r->result], i, s->name, cuda ? " under cuda " : "",
+		       cuda ? cuda : "", r->ninject, r->fired, r->why);
 		printf("          schedule: %s\n", r->inject);
 		{
 			struct schedule min = sched[i];
@@ -236,7 +268,7 @@ int run_campaign(const struct campaign_opts *co, struct scenario *sc, size_t nsc
 			all = joined(&min);
 			printf("          minimal (%u fault%s): %s\n          %s\n", min.n,
 			       min.n == 1 ? "" : "s", all, why);
-			fr_print_reproduce(&o, s, all);
+			fr_print_reproduce(&o, s, cuda, all);
 			free(all);
 		}
 	}
@@ -259,6 +291,6 @@ out_free:
 		free(runs[i].inject);
 	free(runs);
 	free(sched);
-	free(calls);
+	free(cases);
 	return rc;
 }

@@ -60,14 +60,15 @@ bool collect_scenarios(const char *path, char ***files, size_t *n, size_t *cap);
 bool find_executor(char *out, size_t len);
 
 /* The command line of `ferry inject ... -- ferry-scenario [--any-outcome] FILE` for a
- * scenario, with faults (all of them, or NULL), into ia; 0, or -1. */
+ * scenario, under CUDA version cuda (NULL: unemulated), with faults (all of them, or NULL),
+ * into ia; 0, or -1. */
 struct inject_argv {
-	char *v[24];
+	char *v[28];
 	char self[4096], devices[16];
 };
-int scenario_argv(const struct scenario *sc, const char *faults, bool require_fired,
-		  const char *summary, bool any_outcome, const char *exec, const char *backend,
-		  struct inject_argv *ia);
+int scenario_argv(const struct scenario *sc, const char *cuda, const char *faults,
+		  bool require_fired, const char *summary, bool any_outcome, const char *exec,
+		  const char *backend, struct inject_argv *ia);
 /* Starts argv in its own process group with its stdout and stderr on a pipe (*fd); the pid,
  * or -1. */
 int spawn_argv(char **argv, int *fd);

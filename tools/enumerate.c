@@ -33,7 +33,8 @@ const char usage_enumerate[] =
 	"failing (and failing late, at the synchronize, for copies). Every run must end with\n"
 	"every byte exact or with a clear error, the last-error slot clean, nothing leaked\n"
 	"(pinned memory, streams, events), no crash and no hang. Prints a table of outcomes, and\n"
-	"for a run that ended in silent corruption, the command that reproduces it.\n"
+	"for a run that ended in silent corruption, the command that reproduces it. A scenario\n"
+	"that names several CUDA versions (cuda 12.8|13.0) is enumerated under the first.\n"
 	"\n"
 	"options:\n"
 	"  --jobs N        runs at once (default: the number of processors)\n"
@@ -51,11 +52,13 @@ static bool enumerate(struct fr_opts *o, bool quick, unsigned shard, unsigned ns
 		      const struct scenario *sc, size_t *counts, size_t *injected)
 {
 	long long calls[INJ_NFNS];
+	/* a scenario of several versions is enumerated under its first */
+	const char *cuda = sc->ncuda ? sc->cuda[0] : NULL;
 	struct fr_run *runs = NULL;
 	size_t nruns = 0, cap = 0, bad = 0, seen = 0, local[FR_COUNT] = { 0 };
 
 	/* 1. the clean run: how often libferry calls each function that can fail */
-	if (!fr_count_calls(o, sc, calls))
+	if (!fr_count_calls(o, sc, cuda, calls))
 		return false;
 	/* 2. the runs: each call of each function, with each of its error classes */
 	for (int fn = 0; fn < INJ_NFNS; fn++) {
@@ -78,11 +81,13 @@ static bool enumerate(struct fr_opts *o, bool quick, unsigned shard, unsigned ns
 				memset(&runs[nruns], 0, sizeof(runs[0]));
 				runs[nruns].inject = strdup(rule);
 				runs[nruns].ninject = 1;
+				runs[nruns].cuda = cuda;
 				nruns++;
 			}
 		}
 	}
-	printf("%s: %zu runs%s\n", sc->name, nruns, nshards > 1 ? " (this shard)" : "");
+	printf("%s%s%s%s: %zu runs%s\n", sc->name, cuda ? " [cuda " : "", cuda ? cuda : "",
+	       cuda ? "]" : "", nruns, nshards > 1 ? " (this shard)" : "");
 	fflush(stdout);
 	fr_run_all(o, sc, runs, nruns, true);
 	/* the table */
@@ -97,7 +102,7 @@ static bool enumerate(struct fr_opts *o, bool quick, unsigned shard, unsigned ns
 			bad++;
 			printf("  %-7s %s: %s\n", fr_outcome_names[j->result], j->inject, j->why);
 			if (j->result == FR_CORRUPT)
-				fr_print_reproduce(o, sc, j->inject);
+				fr_print_reproduce(o, sc, cuda, j->inject);
 		}
 		free(j->inject);
 	}

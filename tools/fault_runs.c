@@ -299,7 +299,8 @@ static void judge(struct fr_run *j, unsigned first_rule, int status, bool timed_
 
 /* --- the clean run ---------------------------------------------------------------------------- */
 
-bool fr_count_calls(const struct fr_opts *o, const struct scenario *sc, long long *calls)
+bool fr_count_calls(const struct fr_opts *o, const struct scenario *sc, const char *cuda,
+		    long long *calls)
 {
 	char *count_rules = NULL, *all, summary[PATH_MAX + 16], buf[4096];
 	struct inject_argv ia;
@@ -324,7 +325,7 @@ bool fr_count_calls(const struct fr_opts *o, const struct scenario *sc, long lon
 	all = join_faults(sc->faults, count_rules);
 	free(count_rules);
 	snprintf(summary, sizeof(summary), "%s/count.json", o->tmpdir);
-	if (!all || scenario_argv(sc, all, false, summary, false, o->exec, o->backend, &ia) ||
+	if (!all || scenario_argv(sc, cuda, all, false, summary, false, o->exec, o->backend, &ia) ||
 	    (pid = spawn_argv(ia.v, &fd)) < 0) {
 		fprintf(stderr, "%s: cannot start the clean run of %s\n", o->verb, sc->name);
 		free(all);
@@ -363,7 +364,8 @@ static bool start(const struct fr_opts *o, const struct scenario *sc, struct fr_
 	j->faults = join_faults(sc->faults, j->inject);
 	snprintf(j->summary, sizeof(j->summary), "%s/run%zu.json", o->tmpdir, id);
 	if (!j->faults ||
-	    scenario_argv(sc, j->faults, false, j->summary, true, o->exec, o->backend, &ia) != 0)
+	    scenario_argv(sc, j->cuda, j->faults, false, j->summary, true, o->exec, o->backend,
+			  &ia) != 0)
 		return false;
 	j->n = 0;
 	j->pid = spawn_argv(ia.v, &j->fd);
@@ -468,10 +470,11 @@ void fr_run_all(const struct fr_opts *o, const struct scenario *sc, struct fr_ru
 	}
 }
 
-void fr_print_reproduce(const struct fr_opts *o, const struct scenario *sc, const char *inject)
+void fr_print_reproduce(const struct fr_opts *o, const struct scenario *sc, const char *cuda,
+			const char *inject)
 {
-	printf("          reproduce: ferry inject --devices %u --peers '%s' --faults '%s%s%s' -- "
-	       "%s --any-outcome %s\n",
-	       sc->devices, sc->peers, sc->faults ? sc->faults : "", sc->faults ? ";" : "", inject,
-	       o->exec, sc->name);
+	printf("          reproduce: ferry inject --devices %u --peers '%s'%s%s --faults '%s%s%s' "
+	       "-- %s --any-outcome %s\n",
+	       sc->devices, sc->peers, cuda ? " --cuda " : "", cuda ? cuda : "",
+	       sc->faults ? sc->faults : "", sc->faults ? ";" : "", inject, o->exec, sc->name);
 }

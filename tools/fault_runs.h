@@ -54,13 +54,16 @@ double fr_now(void);
 bool fr_setup(struct fr_opts *o);
 void fr_teardown(struct fr_opts *o);
 
-/* The clean run: how many times libferry calls each function that can fail (calls[fn], for
- * every function with error classes); false (with a line on stdout) when it fails. */
-bool fr_count_calls(const struct fr_opts *o, const struct scenario *sc, long long *calls);
+/* The clean run, under CUDA version cuda (NULL: unemulated): how many times libferry calls
+ * each function that can fail (calls[fn], for every function with error classes); false
+ * (with a line on stdout) when it fails. */
+bool fr_count_calls(const struct fr_opts *o, const struct scenario *sc, const char *cuda,
+		    long long *calls);
 
 struct fr_run {
 	char *inject;		/* the injected rules, ';'-joined (owned) */
 	unsigned ninject;
+	const char *cuda;	/* the CUDA version emulated, or NULL */
 	/* results */
 	enum fr_outcome result;	/* FR_COUNT until it ran */
 	unsigned fired;		/* injected rules that acted */
@@ -80,6 +83,7 @@ struct fr_run {
 void fr_run_all(const struct fr_opts *o, const struct scenario *sc, struct fr_run *runs,
 		size_t n, bool progress);
 /* The one-line command that reproduces a run. */
-void fr_print_reproduce(const struct fr_opts *o, const struct scenario *sc, const char *inject);
+void fr_print_reproduce(const struct fr_opts *o, const struct scenario *sc, const char *cuda,
+			const char *inject);
 
 #endif

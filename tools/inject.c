@@ -124,9 +124,6 @@ static int check_opts(const struct inject_opts *o)
 	char err[4096];
 	struct inj_rules rules = { NULL, 0 };
 	int nrules;
-	static const char *const versions[] = { "11.8", "12.0", "12.1", "12.2", "12.3", "12.4",
-						"12.5", "12.6", "12.8", "12.9", "13.0" };
-	bool version_ok = false;
 
 	if (o->devices) {
 		if (!ferry__parse_u64(o->devices, 1, 64, &n))
@@ -164,9 +161,7 @@ static int check_opts(const struct inject_opts *o)
 	}
 	nrules = (int)rules.n;
 	inj_rules_free(&rules);
-	for (size_t i = 0; o->cuda && i < sizeof(versions) / sizeof(versions[0]); i++)
-		version_ok = version_ok || strcmp(o->cuda, versions[i]) == 0;
-	if (o->cuda && !version_ok)
+	if (o->cuda && ferry__cuda_version_index(o->cuda) < 0)
 		return usage_error("--cuda '%s' is not one of 11.8, 12.0 ... 12.6, 12.8, 12.9, 13.0",
 				   o->cuda), -1;
 	if (o->backend && strcmp(o->backend, "auto") && strcmp(o->backend, "real") &&

@@ -39,6 +39,9 @@ const char usage_run[] =
 	"  --timeout SEC   time limit of one scenario (default 120); a hang names its step\n"
 	"  --junit FILE    also write the results as JUnit XML\n"
 	"  --verbose       print each scenario's output\n"
+	"  --cuda LIST     run every scenario under each of these CUDA versions (12.8,13.0 or\n"
+	"                  all: 11.8 12.0 12.2 12.4 12.6 12.8 12.9 13.0) instead of those its\n"
+	"                  `cuda` line names; each version is a run and a line of its own\n"
 	"  --mutate        also run each scenario that checks bytes with every copy call of\n"
 	"                  libferry damaged (corrupt(bitflip|zero|truncate)); it must fail\n"
 	"\n"
@@ -63,7 +66,7 @@ const char usage_run[] =
 	"scenario that does not parse.\n";
 
 struct result {
-	const char *file;
+	char file[PATH_MAX + 16];	/* and the version: "x.scn [cuda 12.8]" */
 	char title[160];
 	bool pass;
 	double secs;
@@ -152,9 +155,9 @@ bool find_executor(char *out, size_t len)
 }
 
 /* Runs one scenario under `ferry inject`; fills r. */
-int scenario_argv(const struct scenario *sc, const char *faults, bool require_fired,
-		  const char *summary, bool any_outcome, const char *exec, const char *backend,
-		  struct inject_argv *ia)
+int scenario_argv(const struct scenario *sc, const char *cuda, const char *faults,
+		  bool require_fired, const char *summary, bool any_outcome, const char *exec,
+		  const char *backend, struct inject_argv *ia)
 {
 	int a = 0;
 	ssize_t l = readlink("/proc/self/exe", ia->self, sizeof(ia->self) - 1);
@@ -171,6 +174,10 @@ int scenario_argv(const struct scenario *sc, const char *faults, bool require_fi
 	ia->v[a++] = ia->devices;
 	ia->v[a++] = "--peers";
 	ia->v[a++] = (char *)sc->peers;
+	if (cuda) {
+		ia->v[a++] = "--cuda";
+		ia->v[a++] = (char *)cuda;
+	}
 	if (faults) {
 		ia->v[a++] = "--faults";
 		ia->v[a++] = (char *)faults;
@@ -228,8 +235,9 @@ char *join_faults(const char *a, const char *b)
 	return f;
 }
 
-static void run_one(const struct scenario *sc, const char *extra, const char *exec,
-		    const char *backend, unsigned timeout, bool verbose, struct result *r)
+static void run_one(const struct scenario *sc, const char *cuda, const char *extra,
+		    const char *exec, const char *backend, unsigned timeout, bool verbose,
+		    struct result *r)
 {
 	char *faults = join_faults(sc->faults, extra);
 	char out[64 * 1024], last_step[256] = "";
@@ -241,7 +249,7 @@ static void run_one(const struct scenario *sc, const char *extra, const char *ex
 	pid_t pid;
 
 	/* a mutant's rules need not all act: see mutants() */
-	if (scenario_argv(sc, faults, !extra, NULL, false, exec, backend, &ia) != 0 ||
+	if (scenario_argv(sc, cuda, faults, !extra, NULL, false, exec, backend, &ia) != 0 ||
 	    (pid = spawn_argv(ia.v, &fd)) < 0) {
 		snprintf(r->why, sizeof(r->why), "cannot start ferry inject: %s", strerror(errno));
 		free(faults);
@@ -321,8 +329,8 @@ static void run_one(const struct scenario *sc, const char *extra, const char *ex
  * must fail each time. Scenarios with no step that expects bytes delivered are left out. True
  * when every mutant was killed.
  */
-static bool mutants(const struct scenario *sc, const char *exec, const char *backend,
-		    unsigned timeout)
+static bool mutants(const struct scenario *sc, const char *cuda, const char *exec,
+		    const char *backend, unsigned timeout)
 {
 	static const char *const modes[] = { "bitflip", "zero", "truncate" };
 	bool checks_bytes = false, all = true;
@@ -339,7 +347,7 @@ static bool mutants(const struct scenario *sc, const char *exec, const char *bac
 		/* every copy the copy core makes; the scenario's own are not its */
 		snprintf(extra, sizeof(extra), "copy:corrupt(%s) from(libferry)", modes[m]);
 		memset(&r, 0, sizeof(r));
-		run_one(sc, extra, exec, backend, timeout, false, &r);
+		run_one(sc, cuda, extra, exec, backend, timeout, false, &r);
 		/* killed: a check of a step failed (its bytes, its path, its status) */
 		if (strncmp(r.why, "FAIL step", 9) != 0) {
 			printf("      mutant corrupt(%s) survived: %s\n", modes[m],
@@ -404,6 +412,40 @@ static bool write_junit(const char *path, const struct result *res, size_t n, do
 	return true;
 }
 
+/* --cuda LIST: VER|VER...|all (or with commas); false with a message. */
+static bool parse_cuda_list(const char *arg, const char **out, unsigned *n)
+{
+	char buf[128], *save = NULL;
+
+	*n = 0;
+	if (strcmp(arg, "all") == 0) {
+		for (unsigned i = 0; i < FERRY_CUDA_NMATRIX; i++)
+			out[(*n)++] = ferry__cuda_matrix[i];
+		return true;
+	}
+	snprintf(buf, sizeof(buf), "%s", arg);
+	for (char *t = strtok_r(buf, "|,", &save); t; t = strtok_r(NULL, "|,", &save)) {
+		int k = ferry__cuda_version_index(t);
+
+		if (k < 0 || *n == FERRY_CUDA_NVERSIONS) {
+			fprintf(stderr, "ferry run: --cuda '%s': '%s' is not a version ferry emulates "
+					"(11.8, 12.0 ... 12.6, 12.8, 12.9, 13.0, or all)\n", arg, t);
+			return false;
+		}
+		for (unsigned i = 0; i < *n; i++)
+			if (out[i] == ferry__cuda_versions[k]) {
+				fprintf(stderr, "ferry run: --cuda '%s': %s is listed twice\n", arg, t);
+				return false;
+			}
+		out[(*n)++] = ferry__cuda_versions[k];
+	}
+	if (!*n) {
+		fprintf(stderr, "ferry run: --cuda needs versions (12.8,13.0 or all)\n");
+		return false;
+	}
+	return true;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -416,6 +458,7 @@ int cmd_run(int argc, char **argv)
 		{ "seed", required_argument, NULL, 'S' },
 		{ "faults-per-run", required_argument, NULL, 'F' },
 		{ "jobs", required_argument, NULL, 'J' },
+		{ "cuda", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -429,6 +472,9 @@ int cmd_run(int argc, char **argv)
 	double t0 = fr_now();
 	int c, rc;
 	struct campaign_opts co = { .max_faults = 4 };
+	const char *cuda_list[FERRY_CUDA_NVERSIONS];
+	unsigned ncuda = 0;
+	size_t ncases = 0;
 	bool seeded = false;
 	uint64_t v;
 
@@ -479,6 +525,10 @@ int cmd_run(int argc, char **argv)
 			}
 			co.max_faults = (unsigned)v;
 			break;
+		case 'c':
+			if (!parse_cuda_list(optarg, cuda_list, &ncuda))
+				return EXIT_USAGE;
+			break;
 		case 'J':
 			if (!ferry__parse_u64(optarg, 1, 64, &v)) {
 				fprintf(stderr, "ferry run: --jobs '%s': expected 1..64\n", optarg);
@@ -510,14 +560,21 @@ int cmd_run(int argc, char **argv)
 		ok = false;
 	}
 	sc = calloc(nfiles ? nfiles : 1, sizeof(*sc));
-	res = calloc(nfiles ? nfiles : 1, sizeof(*res));
 	/* every file is parsed, and every error shown, before anything runs */
 	for (size_t i = 0; i < nfiles; i++) {
 		if (!scn_parse_file(files[i], &sc[i], err, sizeof(err))) {
 			fprintf(stderr, "%s\n", err);
 			ok = false;
 		}
+		/* --cuda: every scenario under these versions instead of its own */
+		if (ok && ncuda) {
+			sc[i].ncuda = ncuda;
+			for (unsigned k = 0; k < ncuda; k++)
+				snprintf(sc[i].cuda[k], sizeof(sc[i].cuda[k]), "%s", cuda_list[k]);
+		}
+		ncases += sc[i].ncuda ? sc[i].ncuda : 1;
 	}
+	res = calloc(ncases ? ncases : 1, sizeof(*res));
 	if (!ok) {
 		fprintf(stderr, "ferry run: nothing was run\n");
 		rc = EXIT_USAGE;
@@ -544,23 +601,33 @@ int cmd_run(int argc, char **argv)
 		rc = EXIT_NOEXEC;
 		goto out;
 	}
-	for (size_t i = 0; i < nfiles; i++) {
-		res[i].file = files[i];
-		snprintf(res[i].title, sizeof(res[i].title), "%s", sc[i].title);
-		run_one(&sc[i], NULL, exec, backend, timeout, verbose, &res[i]);
-		passed += res[i].pass;
-		printf("%s  %-52s %6.2f s%s%s\n", res[i].pass ? "PASS" : "FAIL", files[i],
-		       res[i].secs, res[i].pass ? "" : "\n      ", res[i].why);
-		fflush(stdout);
-		if (mutate && res[i].pass && !mutants(&sc[i], exec, backend, timeout))
-			res[i].pass = false, passed--,
-			snprintf(res[i].why, sizeof(res[i].why), "a mutant survived");
+	for (size_t i = 0, rn = 0; i < nfiles; i++) {
+		/* one run per version the scenario names (one, unemulated, when it names none) */
+		for (unsigned ver = 0; ver < (sc[i].ncuda ? sc[i].ncuda : 1); ver++, rn++) {
+			const char *cuda = sc[i].ncuda ? sc[i].cuda[ver] : NULL;
+			struct result *r = &res[rn];
+
+			if (cuda)
+				snprintf(r->file, sizeof(r->file), "%s [cuda %s]", files[i], cuda);
+			else
+				snprintf(r->file, sizeof(r->file), "%s", files[i]);
+			snprintf(r->title, sizeof(r->title), "%s", sc[i].title);
+			run_one(&sc[i], cuda, NULL, exec, backend, timeout, verbose, r);
+			passed += r->pass;
+			printf("%s  %-52s %6.2f s%s%s\n", r->pass ? "PASS" : "FAIL", r->file, r->secs,
+			       r->pass ? "" : "\n      ", r->why);
+			fflush(stdout);
+			if (mutate && r->pass && !mutants(&sc[i], cuda, exec, backend, timeout))
+				r->pass = false, passed--,
+				snprintf(r->why, sizeof(r->why), "a mutant survived");
+		}
 	}
-	printf("%zu scenario%s: %zu passed, %zu failed (%.1f s)\n", nfiles, nfiles == 1 ? "" : "s",
-	       passed, nfiles - passed, fr_now() - t0);
-	if (junit && !write_junit(junit, res, nfiles, fr_now() - t0))
+	printf("%zu run%s of %zu scenario%s: %zu passed, %zu failed (%.1f s)\n", ncases,
+	       ncases == 1 ? "" : "s", nfiles, nfiles == 1 ? "" : "s", passed, ncases - passed,
+	       fr_now() - t0);
+	if (junit && !write_junit(junit, res, ncases, fr_now() - t0))
 		ok = false;
-	rc = !ok ? EXIT_USAGE : passed == nfiles ? 0 : 1;
+	rc = !ok ? EXIT_USAGE : passed == ncases ? 0 : 1;
 out:
 	for (size_t i = 0; i < nfiles; i++) {
 		scn_free(&sc[i]);

@@ -414,6 +414,23 @@ int main(int argc, char **argv)
 		scn_free(&sc);
 		return 1;
 	}
+	/* under a `cuda` version, the runtime must say it is that version */
+	if (getenv("FERRY_CUDA_VERSION")) {
+		const char *want = getenv("FERRY_CUDA_VERSION");
+		int v = 0;
+		char got[16];
+
+		cudaRuntimeGetVersion(&v);
+		snprintf(got, sizeof(got), "%d.%d", v / 1000, v % 1000 / 10);
+		if (strcmp(got, want) != 0) {
+			printf("FAIL cuda (line 0): the runtime says CUDA %s, the scenario runs under "
+			       "%s\n", got, want);
+			ferry_ctx_fini(r.ctx);
+			scn_free(&sc);
+			return 1;
+		}
+		printf("cuda %s (emulated)\n", got);
+	}
 	for (size_t i = 0; i < sc.nsteps; i++) {
 		const struct scn_step *step = &sc.steps[i];
 		bool ok;

@@ -501,8 +501,45 @@ static bool parse_fault(struct parser *p, const char *c)
 	return true;
 }
 
+/* cuda VER|VER...|all */
+static bool parse_cuda(struct parser *p, const char *c)
+{
+	struct scenario *s = p->s;
+	const char *v = c;
+
+	if (s->ncuda)
+		return fail(p, c, "cuda is given twice (one line lists every version: 12.8|13.0)");
+	if (strcmp(c, "all") == 0) {
+		for (unsigned i = 0; i < FERRY_CUDA_NMATRIX; i++)
+			snprintf(s->cuda[s->ncuda++], sizeof(s->cuda[0]), "%s", ferry__cuda_matrix[i]);
+		return true;
+	}
+	for (;;) {
+		size_t n = strcspn(v, "|");
+		char ver[16];
+
+		snprintf(ver, sizeof(ver), "%.*s", (int)(n < 15 ? n : 15), v);
+		if (n == 0 || n > 5 || ferry__cuda_version_index(ver) < 0) {
+			const char *near = ferry__nearest(ver, ferry__cuda_versions,
+							  FERRY_CUDA_NVERSIONS);
+
+			return fail(p, v, "cuda '%.*s': not a version ferry emulates (11.8, 12.0 ... "
+				    "12.6, 12.8, 12.9, 13.0, or all)%s%s%s", (int)n, v,
+				    near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+		}
+		for (unsigned i = 0; i < s->ncuda; i++)
+			if (strcmp(s->cuda[i], ver) == 0)
+				return fail(p, v, "cuda %s is listed twice", ver);
+		snprintf(s->cuda[s->ncuda++], sizeof(s->cuda[0]), "%s",
+			 ferry__cuda_versions[ferry__cuda_version_index(ver)]);
+		if (v[n] != '|')
+			return true;
+		v += n + 1;
+	}
+}
+
 static const char *const directives[] = { "scenario", "cites", "devices", "peers", "config",
-					  "fault", "copy", "run", "enable" };
+					  "fault", "copy", "run", "enable", "cuda" };
 
 static bool parse_line(struct parser *p, char *line)
 {
@@ -592,12 +629,14 @@ static bool parse_line(struct parser *p, char *line)
 		snprintf(st.text, sizeof(st.text), "enable %d>%d", st.src, st.dst);
 		return add_step(p, &st);
 	}
+	case 9:
+		return parse_cuda(p, c);
 	default: {
 		const char *near = ferry__nearest(dir, directives,
 						  sizeof(directives) / sizeof(directives[0]));
 
 		return fail(p, at, "unknown directive '%s'%s%s%s (scenario, cites, devices, "
-			    "peers, config, fault, copy, enable, run)", dir,
+			    "peers, cuda, config, fault, copy, enable, run)", dir,
 			    near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
 	}
 	}

@@ -10,6 +10,10 @@
  *   cites TEXT                what it reproduces (a field failure, its reports)
  *   devices N                 virtual devices (1..64; default 2)
  *   peers SPEC                the peer matrix, FERRY_PEERS's grammar (default all)
+ *   cuda VER|VER...|all       the CUDA runtime versions to run under, each a run of its own
+ *                             (the interposer's emulation, FERRY_CUDA_VERSION); all: 11.8,
+ *                             12.0, 12.2, 12.4, 12.6, 12.8, 12.9, 13.0 (default: the
+ *                             runtime as it is, unemulated)
  *   config KEY=VALUE...       the copy core's config: chunk=SIZE slots=N budget=SIZE
  *                             flags=never-peer,always-stage,no-self-test,no-pinned
  *   fault RULE                a fault rule, FERRY_FAULTS's grammar (one a line; repeatable)
@@ -44,6 +48,8 @@
  */
 #ifndef FERRY_SCENARIO_H
 #define FERRY_SCENARIO_H
+
+#include "common.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -85,6 +91,8 @@ struct scenario {
 	char cites[256];
 	unsigned devices;
 	char peers[256];
+	unsigned ncuda;		/* 0: the runtime as it is */
+	char cuda[FERRY_CUDA_NVERSIONS][8];
 	char *faults;		/* the rules joined with ';' (NULL: none) */
 	unsigned nrules;
 	bool has_config, has_budget;

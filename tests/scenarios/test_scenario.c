@@ -65,6 +65,19 @@ static void test_directives_and_defaults(void **state)
 	assert_int_equal(s.steps[0].dst, SCN_PINNED);
 	assert_int_equal(s.steps[0].status, 0);
 	assert_int_equal(s.steps[0].repeat, 1);
+	assert_int_equal(s.ncuda, 0);	/* the runtime as it is */
+	scn_free(&s);
+
+	/* the version axis: a list, or all of the emulated matrix */
+	assert_true(scn_parse("v.scn", "cuda 11.8|12.8\ncopy 0>1 size=1\n", &s, err, sizeof(err)));
+	assert_int_equal(s.ncuda, 2);
+	assert_string_equal(s.cuda[0], "11.8");
+	assert_string_equal(s.cuda[1], "12.8");
+	scn_free(&s);
+	assert_true(scn_parse("v.scn", "cuda all\ncopy 0>1 size=1\n", &s, err, sizeof(err)));
+	assert_int_equal(s.ncuda, 8);
+	assert_string_equal(s.cuda[0], "11.8");
+	assert_string_equal(s.cuda[7], "13.0");
 	scn_free(&s);
 }
 
@@ -128,6 +141,12 @@ static void test_bad_input_named(void **state)
 		{ "enable 0>0\n", "b.scn:1:8: enable needs two different devices" },
 		{ "# only a comment\n", "b.scn:1:1: no steps: a scenario needs at least one copy or run" },
 		{ "run\n", "b.scn:1:4: run needs a command" },
+		{ "cuda 12.7\ncopy 0>1 size=1\n", "b.scn:1:6: cuda '12.7': not a version ferry emulates" },
+		{ "cuda 12.8|14.0\n", "b.scn:1:11: cuda '14.0': not a version" },
+		{ "cuda 12.8|\n", "b.scn:1:11: cuda '': not a version" },
+		{ "cuda 13.0|13.0\n", "b.scn:1:11: cuda 13.0 is listed twice" },
+		{ "cuda 12.8\ncuda 13.0\n", "b.scn:2:6: cuda is given twice" },
+		{ "cuda\n", "b.scn:1:5: cuda '': not a version" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
