@@ -47,7 +47,7 @@ const char *ferry_path_name(ferry_path p)
 void ferry_config_default(ferry_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->chunk_bytes = 4u << 20;	/* best of 1..32 MiB x 2..8 slots on 2 x H200 */
+	cfg->chunk_bytes = FERRY_DEFAULT_CHUNK_BYTES;	/* best of 1..32 MiB x 2..8 slots on 2 x H200 */
 	cfg->slots = 4;
 	cfg->pinned_budget = 4 * cfg->slots * cfg->chunk_bytes;
 	cfg->flags = 0;

@@ -113,8 +113,10 @@ FERRY_EXTERN const char *ferry_path_name(ferry_path p);
 #define FERRY_NO_SELF_TEST 0x4u	 /* trust a pair that reports peer access without testing it */
 #define FERRY_NO_PINNED 0x8u	 /* never allocate pinned memory: stage through pageable */
 
+#define FERRY_DEFAULT_CHUNK_BYTES ((size_t)4 << 20)
+
 typedef struct ferry_config {
-	size_t chunk_bytes;	/* staging slot size; default 4 MiB */
+	size_t chunk_bytes;	/* staging slot size; default FERRY_DEFAULT_CHUNK_BYTES, 4 MiB */
 	unsigned slots;		/* slots per staging ring (2..64); default 4 */
 	size_t pinned_budget;	/* pinned bytes the context may hold in all (a ring is
 				 * chunk_bytes * slots; a copy waits for a free ring when the

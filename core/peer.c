@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "self_test.h"
 
 /* Demotes under the pair lock (held by the caller). */
 static void demote_locked(ferry_ctx *ctx, struct ferry__pair *p, cudaError_t e, const char *call)
@@ -96,15 +97,16 @@ static cudaError_t wait_stream(cudaStream_t s, unsigned timeout_ms)
  */
 static void self_test(ferry_ctx *ctx, int src, int dst, struct self_test *r)
 {
-	const size_t sizes[] = { 1, 3, 4096 + 5, (1u << 20) + 3, ctx->cfg.chunk_bytes + 4097 };
-	const size_t nsizes = sizeof(sizes) / sizeof(sizes[0]);
-	size_t off[sizeof(sizes) / sizeof(sizes[0])], total = GUARD;
+	size_t sizes[FERRY__SELF_TEST_NSIZES];
+	const size_t nsizes = FERRY__SELF_TEST_NSIZES;
+	size_t off[FERRY__SELF_TEST_NSIZES], total = GUARD;
 	unsigned char *host = NULL, *back = NULL, *bs = NULL, *bd = NULL;
 	cudaStream_t s = NULL;
 	int saved = 0;
 	bool hung = false, pinned;
 
 	memset(r, 0, sizeof(*r));
+	ferry__self_test_sizes(ctx->cfg.chunk_bytes, sizes);
 	for (size_t i = 0; i < nsizes; i++) {
 		off[i] = total;
 		total += sizes[i] + GUARD;

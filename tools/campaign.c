@@ -42,31 +42,48 @@ struct schedule {
 	char rule[MAX_FAULTS][160];
 };
 
-/* Draws run i's schedule from the functions scenario scn calls (calls[fn] > 0). */
-static void draw(uint64_t seed, uint64_t i, size_t scn, const char *cuda, const long long *calls,
-		 unsigned max_faults, struct schedule *out)
+/* Draws run i's schedule from what scenario scn makes libferry do: its calls that can fail,
+ * and the self-test's copies (damaged: the self-test must see it). */
+static void draw(uint64_t seed, uint64_t i, size_t scn, const char *cuda,
+		 const struct fr_counts *cnt, unsigned max_faults, struct schedule *out)
 {
+	static const char *const modes[] = { "bitflip", "zero", "truncate" };
 	uint64_t s = seed ^ (i * 0xd1342543de82ef95ull);
-	int fns[INJ_NFNS], nfns = 0;
+	int cand[INJ_NFNS + FR_NSELF], ncand = 0;	/* a function, or -1 - self-test copy */
 
 	next_u64(&s);
 	for (int fn = 0; fn < INJ_NFNS; fn++) {
 		struct fault_class fc[FR_MAX_CLASSES];
 
-		if (calls[fn] > 0 && fr_classes(inj_fns[fn].cls, inj_fns[fn].name, fc))
-			fns[nfns++] = fn;
+		if (cnt->calls[fn] > 0 && fr_classes(inj_fns[fn].cls, inj_fns[fn].name, fc))
+			cand[ncand++] = fn;
 	}
+	for (int k = 0; k < FR_NSELF; k++)
+		if (cnt->self_calls[k] > 0)
+			cand[ncand++] = -1 - k;
 	out->scn = scn;
 	out->cuda = cuda;
 	out->n = 2 + (unsigned)below(&s, max_faults - 1);
 	for (unsigned k = 0; k < out->n; k++) {
 		struct fault_class fc[FR_MAX_CLASSES];
-		int fn = fns[below(&s, (uint64_t)nfns)];
-		size_t nc = fr_classes(inj_fns[fn].cls, inj_fns[fn].name, fc);
-		const struct fault_class *c = &fc[below(&s, nc)];
-		long long call = 1 + (long long)below(&s, (uint64_t)calls[fn]);
-		bool lasting = below(&s, 4) == 0;
+		int fn = cand[below(&s, (uint64_t)ncand)];
+		size_t nc;
+		const struct fault_class *c;
+		long long call;
+		bool lasting;
 
+		if (fn < 0) {
+			size_t st = (size_t)(-1 - fn);
+
+			call = 1 + (long long)below(&s, (uint64_t)cnt->self_calls[st]);
+			fr_self_test_rule(cnt, st, call, modes[below(&s, 3)], out->rule[k],
+					  sizeof(out->rule[k]));
+			continue;
+		}
+		nc = fr_classes(inj_fns[fn].cls, inj_fns[fn].name, fc);
+		c = &fc[below(&s, nc)];
+		call = 1 + (long long)below(&s, (uint64_t)cnt->calls[fn]);
+		lasting = below(&s, 4) == 0;
 		if (lasting)	/* this call and every later one */
 			snprintf(out->rule[k], sizeof(out->rule[k]),
 				 "%s:%s(%s)@after(%lld) from(libferry)", inj_fns[fn].name,
@@ -163,7 +180,7 @@ static size_t shrink(const struct fr_opts *o, const struct scenario *sc, struct 
 struct kase {
 	size_t scn;
 	const char *cuda;
-	long long calls[INJ_NFNS];
+	struct fr_counts cnt;
 };
 
 int run_campaign(const struct campaign_opts *co, struct scenario *sc, size_t nsc)
@@ -198,12 +215,12 @@ int run_campaign(const struct campaign_opts *co, struct scenario *sc, size_t nsc
 		struct kase *k = &cases[c];
 		bool any = false;
 
-		if (!fr_count_calls(&o, &sc[k->scn], k->cuda, k->calls))
+		if (!fr_count_calls(&o, &sc[k->scn], k->cuda, &k->cnt))
 			goto out;
 		for (int fn = 0; fn < INJ_NFNS; fn++) {
 			struct fault_class fc[FR_MAX_CLASSES];
 
-			any |= k->calls[fn] > 0 &&
+			any |= k->cnt.calls[fn] > 0 &&
 			       fr_classes(inj_fns[fn].cls, inj_fns[fn].name, fc) > 0;
 		}
 		if (!any) {
@@ -216,7 +233,7 @@ int run_campaign(const struct campaign_opts *co, struct scenario *sc, size_t nsc
 	for (unsigned i = 0; i < co->runs; i++) {
 		struct kase *k = &cases[i % ncases];
 
-		draw(co->seed, i, k->scn, k->cuda, k->calls, co->max_faults, &sched[i]);
+		draw(co->seed, i, k->scn, k->cuda, &k->cnt, co->max_faults, &sched[i]);
 		runs[i].inject = joined(&sched[i]);
 		runs[i].ninject = sched[i].n;
 		runs[i].cuda = k->cuda;

@@ -30,19 +30,22 @@ const char usage_enumerate[] =
 	"\n"
 	"Runs each scenario once clean, counting the CUDA calls the copy core (libferry) makes;\n"
 	"then once per call and per error class that call can return, with that one call\n"
-	"failing (and failing late, at the synchronize, for copies). Every run must end with\n"
-	"every byte exact or with a clear error, the last-error slot clean, nothing leaked\n"
-	"(pinned memory, streams, events), no crash and no hang. Prints a table of outcomes, and\n"
-	"for a run that ended in silent corruption, the command that reproduces it. A scenario\n"
-	"that names several CUDA versions (cuda 12.8|13.0) is enumerated under the first.\n"
+	"failing (and failing late, at the synchronize, for copies); and once per copy of the\n"
+	"peer self-test and way of damaging it (corrupt: the self-test must catch it). Every\n"
+	"run must end with every byte exact or with a clear error, the last-error slot clean,\n"
+	"nothing leaked (pinned memory, streams, events), no crash and no hang. Prints a table\n"
+	"of outcomes, and for a run that ended in silent corruption, the command that\n"
+	"reproduces it. A scenario that names several CUDA versions (cuda 12.8|13.0) is\n"
+	"enumerated under the first.\n"
 	"\n"
 	"options:\n"
 	"  --jobs N        runs at once (default: the number of processors)\n"
 	"  --shard I/N     only runs whose number is I modulo N (split the work over machines)\n"
 	"  --timeout SEC   time limit of one run (default 60)\n"
 	"  --backend B     sim (default), real, or auto\n"
-	"  --quick         one error class of each kind per call (error, async), not all:\n"
-	"                  every call is still failed; what CI runs\n"
+	"  --quick         one error class of each kind per call (error, async) and one way\n"
+	"                  of damaging each self-test copy, not all: every call is still\n"
+	"                  failed; what CI runs\n"
 	"\n"
 	"Exit status: 0 when every run ended well; 1 when one did not, or when nothing could be\n"
 	"injected; 2 for bad usage or a scenario that does not parse.\n";
@@ -51,14 +54,14 @@ const char usage_enumerate[] =
 static bool enumerate(struct fr_opts *o, bool quick, unsigned shard, unsigned nshards,
 		      const struct scenario *sc, size_t *counts, size_t *injected)
 {
-	long long calls[INJ_NFNS];
+	struct fr_counts cnt;
 	/* a scenario of several versions is enumerated under its first */
 	const char *cuda = sc->ncuda ? sc->cuda[0] : NULL;
 	struct fr_run *runs = NULL;
-	size_t nruns = 0, cap = 0, bad = 0, seen = 0, local[FR_COUNT] = { 0 };
+	size_t nruns = 0, cap = 0, bad = 0, seen = 0, local[FR_COUNT] = { 0 }, nself = 0;
 
 	/* 1. the clean run: how often libferry calls each function that can fail */
-	if (!fr_count_calls(o, sc, cuda, calls))
+	if (!fr_count_calls(o, sc, cuda, &cnt))
 		return false;
 	/* 2. the runs: each call of each function, with each of its error classes */
 	for (int fn = 0; fn < INJ_NFNS; fn++) {
@@ -66,7 +69,7 @@ static bool enumerate(struct fr_opts *o, bool quick, unsigned shard, unsigned ns
 		size_t nc = (quick ? fr_classes_quick : fr_classes)(inj_fns[fn].cls,
 								      inj_fns[fn].name, fc);
 
-		for (long long k = 1; k <= calls[fn]; k++) {
+		for (long long k = 1; k <= cnt.calls[fn]; k++) {
 			for (size_t c = 0; c < nc; c++) {
 				char rule[256];
 
@@ -86,8 +89,34 @@ static bool enumerate(struct fr_opts *o, bool quick, unsigned shard, unsigned ns
 			}
 		}
 	}
-	printf("%s%s%s%s: %zu runs%s\n", sc->name, cuda ? " [cuda " : "", cuda ? cuda : "",
-	       cuda ? "]" : "", nruns, nshards > 1 ? " (this shard)" : "");
+	/* 3. the self-test's copies, each damaged in each way: the self-test must see it (and
+	 * the copy go another way), never let it through */
+	for (size_t i = 0; i < FR_NSELF; i++) {
+		static const char *const modes[] = { "bitflip", "zero", "truncate" };
+
+		for (long long k = 1; k <= cnt.self_calls[i]; k++) {
+			for (size_t m = 0; m < (quick ? 1 : 3); m++) {
+				char rule[256];
+
+				if (seen++ % nshards != shard)
+					continue;
+				if (nruns >= cap) {
+					cap = cap ? cap * 2 : 256;
+					runs = realloc(runs, cap * sizeof(*runs));
+				}
+				fr_self_test_rule(&cnt, i, k, modes[m], rule, sizeof(rule));
+				nself++;
+				memset(&runs[nruns], 0, sizeof(runs[0]));
+				runs[nruns].inject = strdup(rule);
+				runs[nruns].ninject = 1;
+				runs[nruns].cuda = cuda;
+				nruns++;
+			}
+		}
+	}
+	printf("%s%s%s%s: %zu runs%s (%zu of them damage a copy of the peer self-test)\n",
+	       sc->name, cuda ? " [cuda " : "", cuda ? cuda : "", cuda ? "]" : "", nruns,
+	       nshards > 1 ? " (this shard)" : "", nself);
 	fflush(stdout);
 	fr_run_all(o, sc, runs, nruns, true);
 	/* the table */

@@ -8,6 +8,7 @@
 #include "fault_runs.h"
 
 #include "cli.h"
+#include "ferry.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -147,8 +148,6 @@ struct totals {
 	size_t nrules;
 	long long calls[INJ_NFNS];
 	long long fired[INJ_MAX_RULES], matched[INJ_MAX_RULES];
-	int rule_fnidx[INJ_MAX_RULES];		/* the function a rule names, or -1 */
-	bool rule_libferry[INJ_MAX_RULES];
 };
 
 static void add_summary(const char *path, void *arg)
@@ -175,8 +174,6 @@ static void add_summary(const char *path, void *arg)
 	r = json_object_get(root, "rules");
 	json_array_foreach(r, i, v)
 	{
-		const char *text = json_string_value(json_object_get(v, "rule"));
-		const char *colon = text ? strchr(text, ':') : NULL;
 		long long m = json_integer_value(json_object_get(v, "matched"));
 
 		if (i >= INJ_MAX_RULES)
@@ -186,8 +183,6 @@ static void add_summary(const char *path, void *arg)
 		t->fired[i] += json_integer_value(json_object_get(v, "fired"));
 		if (m > t->matched[i])
 			t->matched[i] = m;
-		t->rule_fnidx[i] = colon ? inj_fn_lookup(text, (size_t)(colon - text)) : -1;
-		t->rule_libferry[i] = text && strstr(text, "from(libferry)");
 	}
 	json_decref(root);
 }
@@ -299,21 +294,31 @@ static void judge(struct fr_run *j, unsigned first_rule, int status, bool timed_
 
 /* --- the clean run ---------------------------------------------------------------------------- */
 
+void fr_self_test_rule(const struct fr_counts *c, size_t i, long long k, const char *mode,
+		       char *out, size_t len)
+{
+	snprintf(out, len, "cudaMemcpyPeerAsync:corrupt(%s)@nth(%lld) size(%zu..%zu) from(libferry)",
+		 mode, k, c->self_size[i], c->self_size[i]);
+}
+
 bool fr_count_calls(const struct fr_opts *o, const struct scenario *sc, const char *cuda,
-		    long long *calls)
+		    struct fr_counts *c)
 {
 	char *count_rules = NULL, *all, summary[PATH_MAX + 16], buf[4096];
+	size_t sizes[FERRY__SELF_TEST_NSIZES], nrules = 0;
+	int rule_fn[INJ_NFNS + FR_NSELF];	/* what each counting rule counts: a function, or
+						 * -1 - i for self-test copy i */
 	struct inject_argv ia;
 	int fd, status = 0;
 	pid_t pid;
 	struct totals *t;
 
+	memset(c, 0, sizeof(*c));
 	/* a rule per function that can fail, from libferry, that never acts: it counts */
 	for (int fn = 0; fn < INJ_NFNS; fn++) {
 		struct fault_class fc[FR_MAX_CLASSES];
 		char rule[160], *r;
 
-		calls[fn] = 0;
 		if (!fr_classes(inj_fns[fn].cls, inj_fns[fn].name, fc))
 			continue;
 		snprintf(rule, sizeof(rule), "%s:error(cudaErrorUnknown)@after(4000000000) "
@@ -321,6 +326,22 @@ bool fr_count_calls(const struct fr_opts *o, const struct scenario *sc, const ch
 		r = join_faults(count_rules, rule);
 		free(count_rules);
 		count_rules = r;
+		rule_fn[nrules++] = fn;
+	}
+	/* and one per self-test copy the enumerator can pick out by its size */
+	ferry__self_test_sizes(sc->chunk ? sc->chunk : FERRY_DEFAULT_CHUNK_BYTES, sizes);
+	for (size_t i = 0; i < FR_NSELF; i++) {
+		char rule[200], *r;
+
+		/* the self-test's copy of this size: a peer copy from libferry of exactly it */
+		c->self_size[i] = sizes[FERRY__SELF_TEST_FIRST_DISTINCT + i];
+		snprintf(rule, sizeof(rule), "cudaMemcpyPeerAsync:error(cudaErrorUnknown)"
+			 "@after(4000000000) size(%zu..%zu) from(libferry)", c->self_size[i],
+			 c->self_size[i]);
+		r = join_faults(count_rules, rule);
+		free(count_rules);
+		count_rules = r;
+		rule_fn[nrules++] = -1 - (int)i;
 	}
 	all = join_faults(sc->faults, count_rules);
 	free(count_rules);
@@ -348,9 +369,14 @@ bool fr_count_calls(const struct fr_opts *o, const struct scenario *sc, const ch
 		free(t);
 		return false;
 	}
-	for (size_t i = sc->nrules; i < t->nrules; i++)
-		if (t->rule_fnidx[i] >= 0 && t->rule_libferry[i])
-			calls[t->rule_fnidx[i]] = t->matched[i];
+	for (size_t i = 0; i < nrules && sc->nrules + i < t->nrules; i++) {
+		long long m = t->matched[sc->nrules + i];
+
+		if (rule_fn[i] >= 0)
+			c->calls[rule_fn[i]] = m;
+		else
+			c->self_calls[-1 - rule_fn[i]] = m;
+	}
 	free(t);
 	return true;
 }

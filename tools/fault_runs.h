@@ -10,6 +10,7 @@
 #include "rules.h"
 #include "scenario.h"
 #include "table.h"
+#include "self_test.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -54,11 +55,23 @@ double fr_now(void);
 bool fr_setup(struct fr_opts *o);
 void fr_teardown(struct fr_opts *o);
 
-/* The clean run, under CUDA version cuda (NULL: unemulated): how many times libferry calls
- * each function that can fail (calls[fn], for every function with error classes); false
- * (with a line on stdout) when it fails. */
+/* The self-test copies a size filter picks out (core/self_test.h). */
+#define FR_NSELF (FERRY__SELF_TEST_NSIZES - FERRY__SELF_TEST_FIRST_DISTINCT)
+
+/* What a scenario's clean run makes libferry do. */
+struct fr_counts {
+	long long calls[INJ_NFNS];	/* calls of each function that can fail (has classes) */
+	size_t self_size[FR_NSELF];	/* the self-test's copies of these sizes ... */
+	long long self_calls[FR_NSELF];	/* ... made this often (once per pair tested) */
+};
+
+/* The clean run, under CUDA version cuda (NULL: unemulated); false (with a line on stdout)
+ * when it fails. */
 bool fr_count_calls(const struct fr_opts *o, const struct scenario *sc, const char *cuda,
-		    long long *calls);
+		    struct fr_counts *c);
+/* The rule that damages (corrupt(mode)) the k-th self-test copy of size c->self_size[i]. */
+void fr_self_test_rule(const struct fr_counts *c, size_t i, long long k, const char *mode,
+		       char *out, size_t len);
 
 struct fr_run {
 	char *inject;		/* the injected rules, ';'-joined (owned) */
