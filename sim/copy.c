@@ -167,8 +167,20 @@ static cudaError_t submit_copy(struct sim_stream *s, struct sim_xfer x, const st
 	uint64_t seq;
 	cudaError_t err;
 
+	if ((err = sim_capture_gate(s)))
+		return err;
 	x.dst = sim_translate(&dst->c, x.dst);
 	x.src = sim_translate(&src->c, x.src);
+	if (s->cap) {
+		/* Measured: a captured copy is one memcpy node whatever the memory (pageable
+		 * too, read or written when the graph runs), also cudaMemcpyDefault across
+		 * devices. A synchronous call cannot be captured. */
+		struct sim_node_init in = { .type = cudaGraphNodeTypeMemcpy, .x = x };
+
+		if (sync_api)
+			return sim_capture_unsupported(s);
+		return sim_capture_add(s, &in);
+	}
 	op = sim_op_new(SIM_OP_COPY);
 	if (!op)
 		return cudaErrorMemoryAllocation;
@@ -197,19 +209,35 @@ static cudaError_t submit_copy(struct sim_stream *s, struct sim_xfer x, const st
 	return cudaSuccess;
 }
 
+/* A checked copy made an explicit graph node (cudaGraphAddMemcpyNode*): it reads and writes
+ * the memory when the graph runs. */
+static cudaError_t node_copy(struct sim_node_sink *k, struct sim_xfer x, const struct endpoint *dst,
+			     const struct endpoint *src)
+{
+	struct sim_node_init in = { .type = cudaGraphNodeTypeMemcpy };
+
+	x.dst = sim_translate(&dst->c, x.dst);
+	x.src = sim_translate(&src->c, x.src);
+	in.x = x;
+	return sim_graph_add(k, &in);
+}
+
 /* --- 1-D and 2-D ------------------------------------------------------------------------- */
 
+/* Checks a copy, then queues it on a stream (k NULL) or makes it a node of a graph. */
 static cudaError_t memcpy2d(void *dst, size_t dpitch, const void *src, size_t spitch,
 			    size_t width, size_t height, enum cudaMemcpyKind kind, cudaStream_t h,
-			    bool sync_api)
+			    bool sync_api, struct sim_node_sink *k)
 {
 	struct endpoint d, s;
 	struct sim_stream *st;
 	struct sim_xfer x;
 	cudaError_t err = cudaSuccess;
 
+	/* Measured: an empty copy node is cudaErrorInvalidValue (an empty captured copy
+	 * succeeds and makes no node). */
 	if (width == 0 || height == 0)
-		return cudaSuccess;
+		return k ? cudaErrorInvalidValue : cudaSuccess;
 	if (!kind_valid(kind))
 		return cudaErrorInvalidMemcpyDirection;
 	if (height == 1) {
@@ -230,9 +258,6 @@ static cudaError_t memcpy2d(void *dst, size_t dpitch, const void *src, size_t sp
 	if ((err = endpoint_resolve(&d)) || (err = endpoint_resolve(&s)) ||
 	    (err = kind_fits(kind, &d, &s)))
 		return err;
-	st = stream_for(h, sync_api, &err);
-	if (!st)
-		return err;
 	memset(&x, 0, sizeof(x));
 	x.dst = dst;
 	x.src = src;
@@ -241,31 +266,36 @@ static cudaError_t memcpy2d(void *dst, size_t dpitch, const void *src, size_t sp
 	x.depth = 1;
 	x.dpitch = dpitch;
 	x.spitch = spitch;
+	if (k)
+		return node_copy(k, x, &d, &s);
+	st = stream_for(h, sync_api, &err);
+	if (!st)
+		return err;
 	return submit_copy(st, x, &d, &s, sync_api);
 }
 
 cudaError_t sim_cudaMemcpy(void *dst, const void *src, size_t count, enum cudaMemcpyKind kind)
 {
-	return memcpy2d(dst, count, src, count, count, 1, kind, 0, true);
+	return memcpy2d(dst, count, src, count, count, 1, kind, 0, true, NULL);
 }
 
 cudaError_t sim_cudaMemcpyAsync(void *dst, const void *src, size_t count,
 				enum cudaMemcpyKind kind, cudaStream_t stream)
 {
-	return memcpy2d(dst, count, src, count, count, 1, kind, stream, false);
+	return memcpy2d(dst, count, src, count, count, 1, kind, stream, false, NULL);
 }
 
 cudaError_t sim_cudaMemcpy2D(void *dst, size_t dpitch, const void *src, size_t spitch,
 			     size_t width, size_t height, enum cudaMemcpyKind kind)
 {
-	return memcpy2d(dst, dpitch, src, spitch, width, height, kind, 0, true);
+	return memcpy2d(dst, dpitch, src, spitch, width, height, kind, 0, true, NULL);
 }
 
 cudaError_t sim_cudaMemcpy2DAsync(void *dst, size_t dpitch, const void *src, size_t spitch,
 				  size_t width, size_t height, enum cudaMemcpyKind kind,
 				  cudaStream_t stream)
 {
-	return memcpy2d(dst, dpitch, src, spitch, width, height, kind, stream, false);
+	return memcpy2d(dst, dpitch, src, spitch, width, height, kind, stream, false, NULL);
 }
 
 /* --- 3-D ----------------------------------------------------------------------------------- */
@@ -309,7 +339,7 @@ static bool extent_empty(const struct cudaExtent *e)
 static cudaError_t memcpy3d(const struct cudaPitchedPtr *dptr, const struct cudaPos *dpos,
 			    const struct cudaPitchedPtr *sptr, const struct cudaPos *spos,
 			    const struct cudaExtent *e, enum cudaMemcpyKind kind, cudaStream_t h,
-			    bool sync_api)
+			    bool sync_api, struct sim_node_sink *k)
 {
 	struct endpoint d, s;
 	struct sim_stream *st;
@@ -317,19 +347,21 @@ static cudaError_t memcpy3d(const struct cudaPitchedPtr *dptr, const struct cuda
 	cudaError_t err = cudaSuccess;
 
 	if (extent_empty(e))
-		return cudaSuccess;
+		return k ? cudaErrorInvalidValue : cudaSuccess;	/* measured, as memcpy2d */
 	if ((err = side3d(dptr, dpos, e, &d, &x.dpitch, &x.dslice)) ||
 	    (err = side3d(sptr, spos, e, &s, &x.spitch, &x.sslice)) ||
 	    (err = kind_fits(kind, &d, &s)))
-		return err;
-	st = stream_for(h, sync_api, &err);
-	if (!st)
 		return err;
 	x.dst = (char *)d.p;
 	x.src = s.p;
 	x.width = e->width;
 	x.height = e->height;
 	x.depth = e->depth;
+	if (k)
+		return node_copy(k, x, &d, &s);
+	st = stream_for(h, sync_api, &err);
+	if (!st)
+		return err;
 	return submit_copy(st, x, &d, &s, sync_api);
 }
 
@@ -344,7 +376,8 @@ static cudaError_t arrays_unmodelled(const void *a, const void *b)
 	return cudaSuccess;
 }
 
-static cudaError_t parms3d(const struct cudaMemcpy3DParms *p, cudaStream_t h, bool sync_api)
+static cudaError_t parms3d(const struct cudaMemcpy3DParms *p, cudaStream_t h, bool sync_api,
+			   struct sim_node_sink *k)
 {
 	cudaError_t err;
 
@@ -355,17 +388,28 @@ static cudaError_t parms3d(const struct cudaMemcpy3DParms *p, cudaStream_t h, bo
 	if ((err = arrays_unmodelled(p->srcArray, p->dstArray)))
 		return err;
 	return memcpy3d(&p->dstPtr, &p->dstPos, &p->srcPtr, &p->srcPos, &p->extent, p->kind, h,
-			sync_api);
+			sync_api, k);
 }
 
 cudaError_t sim_cudaMemcpy3D(const struct cudaMemcpy3DParms *p)
 {
-	return parms3d(p, 0, true);
+	return parms3d(p, 0, true, NULL);
 }
 
 cudaError_t sim_cudaMemcpy3DAsync(const struct cudaMemcpy3DParms *p, cudaStream_t stream)
 {
-	return parms3d(p, stream, false);
+	return parms3d(p, stream, false, NULL);
+}
+
+cudaError_t sim_copy_node(const struct cudaMemcpy3DParms *p, struct sim_node_sink *k)
+{
+	return parms3d(p, 0, false, k);
+}
+
+cudaError_t sim_copy1d_node(void *dst, const void *src, size_t count, enum cudaMemcpyKind kind,
+			    struct sim_node_sink *k)
+{
+	return memcpy2d(dst, count, src, count, count, 1, kind, 0, false, k);
 }
 
 /* --- peer copies ------------------------------------------------------------------------- */
@@ -381,9 +425,15 @@ static cudaError_t submit_peer_sync(struct sim_xfer x, const struct endpoint *d,
 	struct sim_op *op = sim_op_new(SIM_OP_COPY);
 	uint64_t seq;
 
+	cudaError_t err;
+
 	if (!op || !st) {
 		free(op);
 		return cudaErrorMemoryAllocation;
+	}
+	if ((err = sim_capture_gate(st)) || (st->cap && (err = sim_capture_unsupported(st)))) {
+		free(op);
+		return err;
 	}
 	for (int i = 0; i < 3; i++) {
 		if ((i == 1 && devs[1] == devs[0]) || (i == 2 && (devs[2] == devs[0] ||
@@ -420,6 +470,18 @@ static cudaError_t peer_endpoints(int dst_dev, int src_dev, struct endpoint *d,
 	return cudaSuccess;
 }
 
+/* Measured (CUDA_VARIANTS.md section 5): cudaMemcpyPeerAsync and cudaMemcpy3DPeerAsync on a
+ * capturing stream answer cudaErrorStreamCaptureUnsupported and invalidate the capture, with
+ * and without peer access. */
+static cudaError_t peer_async_capture(struct sim_stream *st)
+{
+	cudaError_t err = sim_capture_gate(st);
+
+	if (err)
+		return err;
+	return st->cap ? sim_capture_unsupported(st) : cudaSuccess;
+}
+
 static cudaError_t memcpy_peer(void *dst, int dst_dev, const void *src, int src_dev, size_t count,
 			       cudaStream_t h, bool sync_api)
 {
@@ -443,6 +505,8 @@ static cudaError_t memcpy_peer(void *dst, int dst_dev, const void *src, int src_
 		return submit_peer_sync(x, &d, &s, dst_dev, src_dev);
 	st = sim_stream_resolve(h, &err);
 	if (!st)
+		return err;
+	if ((err = peer_async_capture(st)))
 		return err;
 	return submit_copy(st, x, &d, &s, false);
 }
@@ -486,6 +550,8 @@ static cudaError_t peer3d(const struct cudaMemcpy3DPeerParms *p, cudaStream_t h,
 		return submit_peer_sync(x, &d, &s, p->dstDevice, p->srcDevice);
 	st = stream_for(h, sync_api, &err);
 	if (!st)
+		return err;
+	if (!sync_api && (err = peer_async_capture(st)))
 		return err;
 	return submit_copy(st, x, &d, &s, sync_api);
 }
@@ -533,6 +599,24 @@ static cudaError_t memset3d(void *ptr, size_t pitch, size_t slice, int value, si
 		return err ? err : cudaErrorMemoryAllocation;
 	if (e.c.kind == SIM_MEM_DEVICE && !sim_device_reaches(st->device, e.c.device))
 		return cudaErrorInvalidValue;
+	if ((err = sim_capture_gate(st)))
+		return err;
+	if (st->cap) {
+		/* Measured: a captured memset is one memset node (device or pinned memory,
+		 * 1-D or 2-D). A synchronous call cannot be captured. */
+		struct sim_node_init in = { .type = cudaGraphNodeTypeMemset, .elem = 1,
+					    .value = (unsigned char)value };
+
+		if (sync_api)
+			return sim_capture_unsupported(st);
+		in.x.dst = sim_translate(&e.c, ptr);
+		in.x.width = width;
+		in.x.height = height;
+		in.x.depth = depth;
+		in.x.dpitch = pitch;
+		in.x.dslice = slice;
+		return sim_capture_add(st, &in);
+	}
 	op = sim_op_new(SIM_OP_MEMSET);
 	if (!op)
 		return cudaErrorMemoryAllocation;
@@ -585,4 +669,95 @@ cudaError_t sim_cudaMemset3DAsync(struct cudaPitchedPtr p, int value, struct cud
 {
 	return memset3d(p.ptr, p.pitch, p.pitch * p.ysize, value, extent.width, extent.height,
 			extent.depth, stream, false);
+}
+
+/*
+ * cudaGraphAddMemsetNode. Measured: element sizes 1 and 4 are accepted (4 fills 32-bit
+ * words), 3 is cudaErrorInvalidValue, as is a height above 1 with a pitch of 0; pinned memory
+ * is accepted. Docs: the element size is 1, 2 or 4, the width counts elements. A node does
+ * not check which device will reach the memory (it runs on the launching stream's).
+ */
+cudaError_t sim_memset_node(const struct cudaMemsetParams *p, struct sim_node_sink *k)
+{
+	struct sim_node_init in = { .type = cudaGraphNodeTypeMemset };
+	struct endpoint e;
+	size_t width, pitch;
+	cudaError_t err;
+
+	if (!p || !p->dst || (p->elementSize != 1 && p->elementSize != 2 && p->elementSize != 4))
+		return cudaErrorInvalidValue;
+	if (p->width == 0 || p->height == 0 ||
+	    __builtin_mul_overflow(p->width, (size_t)p->elementSize, &width))
+		return cudaErrorInvalidValue;
+	pitch = p->height == 1 ? width : p->pitch;
+	if (pitch < width)
+		return cudaErrorInvalidValue;
+	e.p = p->dst;
+	if (!extent_of(width, p->height, 1, pitch, 0, &e.extent))
+		return cudaErrorInvalidValue;
+	if ((err = endpoint_resolve(&e)))
+		return err;
+	if (!device_reachable(&e.c))
+		return cudaErrorInvalidValue;
+	in.x.dst = sim_translate(&e.c, p->dst);
+	in.x.width = width;
+	in.x.height = p->height;
+	in.x.depth = 1;
+	in.x.dpitch = pitch;
+	in.x.dslice = pitch * p->height;
+	in.elem = p->elementSize;
+	in.value = p->elementSize == 1 ? (unsigned char)p->value :
+		   p->elementSize == 2 ? (uint16_t)p->value : p->value;
+	return sim_graph_add(k, &in);
+}
+
+/* --- cudaMemcpyBatchAsync ------------------------------------------------------------------- */
+
+/*
+ * The 13.0 form (CUDA_VARIANTS.md V01), as a series of cudaMemcpyAsync(cudaMemcpyDefault) on
+ * the stream. Measured: the legacy stream is cudaErrorInvalidValue, the per-thread stream is
+ * accepted; no copies, no attributes, or an attribute whose srcAccessOrder is 0 (Invalid) is
+ * cudaErrorInvalidValue (also during a capture, where these checks come first); a copy of 0
+ * bytes is cudaErrorInvalidValue. On a capturing stream the call answers
+ * cudaErrorStreamCaptureUnsupported WITHOUT invalidating the capture: the copies are missing
+ * from the graph and cudaStreamEndCapture succeeds. Docs: attrsIdxs[0] is 0 and the indices
+ * rise strictly, numAttrs <= count. The location hints and flags are not checked here.
+ */
+cudaError_t sim_cudaMemcpyBatchAsync(void *const *dsts, const void *const *srcs,
+				     const size_t *sizes, size_t count,
+				     struct cudaMemcpyAttributes *attrs, size_t *attrsIdxs,
+				     size_t numAttrs, cudaStream_t stream)
+{
+	cudaError_t err = cudaSuccess;
+	struct sim_stream *st;
+
+	if (count == 0 || numAttrs == 0 || numAttrs > count || !dsts || !srcs || !sizes ||
+	    !attrs || !attrsIdxs || attrsIdxs[0] != 0)
+		return cudaErrorInvalidValue;
+	for (size_t i = 0; i < numAttrs; i++) {
+		if (attrs[i].srcAccessOrder < cudaMemcpySrcAccessOrderStream ||
+		    attrs[i].srcAccessOrder > cudaMemcpySrcAccessOrderAny)
+			return cudaErrorInvalidValue;
+		if (i && (attrsIdxs[i] <= attrsIdxs[i - 1] || attrsIdxs[i] >= count))
+			return cudaErrorInvalidValue;
+	}
+	for (size_t i = 0; i < count; i++)
+		if (sizes[i] == 0 || !dsts[i] || !srcs[i])
+			return cudaErrorInvalidValue;
+	st = sim_stream_resolve(stream, &err);
+	if (!st)
+		return err;
+	if (st->type == SIM_STREAM_LEGACY)
+		return cudaErrorInvalidValue;
+	if ((err = sim_capture_gate(st)))
+		return err;
+	if (st->cap)
+		return cudaErrorStreamCaptureUnsupported;	/* and the capture goes on */
+	for (size_t i = 0; i < count; i++) {
+		err = memcpy2d(dsts[i], sizes[i], srcs[i], sizes[i], sizes[i], 1, cudaMemcpyDefault,
+			       stream, false, NULL);
+		if (err)
+			return err;
+	}
+	return cudaSuccess;
 }

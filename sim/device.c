@@ -336,7 +336,10 @@ cudaError_t sim_cudaMemGetInfo(size_t *free, size_t *total)
 cudaError_t sim_cudaDeviceSynchronize(void)
 {
 	int dev = sim_current_device();
+	cudaError_t err = sim_capture_sync_device(dev);
 
+	if (err)
+		return err;
 	sim_wait_device(dev);
 	return sim.lost;
 }

@@ -6,7 +6,8 @@
  * cudaStreamWaitEvent asks whether that operation is done. Each record bumps the event's
  * generation, so a record that runs after a later one was queued does not set the time.
  * A destroyed event whose record is still queued stays allocated until the record runs, as
- * the real runtime releases it "once the device has completed" it.
+ * the real runtime releases it "once the device has completed" it; a graph node that names
+ * the event holds it likewise. Records and waits inside a stream capture are graph.c's.
  */
 #include "sim.h"
 
@@ -27,6 +28,7 @@ static void event_maybe_free(struct sim_event *ev)
 	if (ev->recorded)
 		sim_dep_unref(ev->rec.s);
 	ev->magic = 0;
+	free(ev->cdeps);
 	free(ev);
 }
 
@@ -47,6 +49,30 @@ void sim_event_record_ran(struct sim_event *ev, uint64_t gen)
 	}
 	ev->refs--;
 	event_maybe_free(ev);
+}
+
+void sim_event_hold(struct sim_event *ev)
+{
+	ev->refs++;
+}
+
+void sim_event_unhold(struct sim_event *ev)
+{
+	ev->refs--;
+	event_maybe_free(ev);
+}
+
+void sim_event_capture_ended(const struct sim_capture *c)
+{
+	for (struct sim_event *ev = events; ev; ev = ev->next) {
+		if (ev->cap == c) {
+			ev->cap = NULL;
+			free(ev->cdeps);
+			ev->cdeps = NULL;
+			ev->ncdeps = 0;
+			ev->cap_ended = true;
+		}
+	}
 }
 
 static void event_destroy(struct sim_event *ev)
@@ -115,27 +141,44 @@ cudaError_t sim_cudaEventRecordWithFlags(cudaEvent_t event, cudaStream_t stream,
 {
 	struct sim_event *ev = event_get(event);
 	struct sim_stream *s;
-	struct sim_op *op;
 	cudaError_t err = cudaSuccess;
 
 	if (!ev)
 		return cudaErrorInvalidResourceHandle;
 	if (flags & ~(unsigned)cudaEventRecordExternal)
 		return cudaErrorInvalidValue;
-	/* External records exist only inside a stream capture, which is not modelled: outside
-	 * one, the real runtime answers cudaErrorIllegalState. */
-	if (flags & cudaEventRecordExternal)
-		return cudaErrorIllegalState;
 	s = sim_stream_resolve(stream, &err);
 	if (!s)
 		return err;
 	if (s->device != ev->device)
 		return cudaErrorInvalidResourceHandle;
+	if ((err = sim_capture_gate(s)))
+		return err;
+	if (s->cap)
+		return sim_capture_record(s, ev, flags & cudaEventRecordExternal);
+	/* External records exist only inside a stream capture: outside one, the real runtime
+	 * answers cudaErrorIllegalState. */
+	if (flags & cudaEventRecordExternal)
+		return cudaErrorIllegalState;
+	return sim_event_record_on(ev, s);
+}
+
+cudaError_t sim_event_record_on(struct sim_event *ev, struct sim_stream *s)
+{
+	struct sim_op *op;
+
 	op = sim_op_new(SIM_OP_RECORD);
 	if (!op)
 		return cudaErrorMemoryAllocation;
 	if (ev->recorded)
 		sim_dep_unref(ev->rec.s);
+	if (ev->cap_ended || ev->cdeps) {
+		free(ev->cdeps);
+		ev->cdeps = NULL;
+		ev->ncdeps = 0;
+		ev->cap_ended = false;
+	}
+	ev->cap = NULL;
 	ev->gen++;
 	ev->timed = false;
 	ev->recorded = true;
@@ -157,8 +200,12 @@ cudaError_t sim_cudaEventQuery(cudaEvent_t event)
 {
 	struct sim_event *ev = event_get(event);
 
+	cudaError_t err;
+
 	if (!ev)
 		return cudaErrorInvalidResourceHandle;
+	if ((err = sim_capture_event_use(ev)))
+		return err;
 	if (!ev->recorded || sim_dep_done(&ev->rec))
 		return cudaSuccess;
 	return cudaErrorNotReady;
@@ -167,9 +214,12 @@ cudaError_t sim_cudaEventQuery(cudaEvent_t event)
 cudaError_t sim_cudaEventSynchronize(cudaEvent_t event)
 {
 	struct sim_event *ev = event_get(event);
+	cudaError_t err;
 
 	if (!ev)
 		return cudaErrorInvalidResourceHandle;
+	if ((err = sim_capture_event_use(ev)))
+		return err;
 	if (ev->recorded) {
 		struct sim_dep rec = ev->rec;
 
@@ -205,7 +255,6 @@ cudaError_t sim_cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsi
 {
 	struct sim_event *ev = event_get(event);
 	struct sim_stream *s;
-	struct sim_op *op;
 	cudaError_t err = cudaSuccess;
 
 	if (flags & ~(unsigned)cudaEventWaitExternal)
@@ -215,6 +264,19 @@ cudaError_t sim_cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsi
 		return err;
 	if (!ev)
 		return cudaErrorInvalidResourceHandle;
+	if ((err = sim_capture_gate(s)))
+		return err;
+	if (s->cap || ev->cap || ev->cap_ended)
+		return sim_capture_wait(s, ev, flags & cudaEventWaitExternal);
+	return sim_event_wait_on(s, ev);
+}
+
+cudaError_t sim_event_wait_on(struct sim_stream *s, struct sim_event *ev)
+{
+	struct sim_op *op;
+
+	if (ev->cap_ended)
+		return cudaErrorInvalidValue;	/* measured: see graph.c */
 	if (!ev->recorded || sim_dep_done(&ev->rec))
 		return cudaSuccess;
 	op = sim_op_new(SIM_OP_WAIT);

@@ -418,8 +418,13 @@ char *sim_translate(const struct sim_ptr *c, const void *p)
 
 cudaError_t sim_cudaMalloc(void **devPtr, size_t size)
 {
+	cudaError_t err;
+
 	if (!devPtr)
 		return cudaErrorInvalidValue;
+	/* Measured: forbidden by the capture modes (graph.c, sim_capture_unsafe). */
+	if ((err = sim_capture_unsafe()))
+		return err;
 	if (size == 0) {
 		*devPtr = NULL;
 		return cudaSuccess;
@@ -474,14 +479,34 @@ cudaError_t sim_cudaFree(void *devPtr)
 {
 	int owner;
 
+	cudaError_t err;
+
 	if (!devPtr)
 		return cudaSuccess;
+	/* Measured: forbidden by the capture modes (graph.c, sim_capture_unsafe). */
+	if ((err = sim_capture_unsafe()))
+		return err;
 	/* cudaFree synchronizes: nothing queued may still use the memory. */
 	owner = device_of(devPtr);
 	sim_wait_device(sim_current_device());
 	if (owner >= 0)
 		sim_wait_device(owner);
 	return sim_device_free(devPtr);
+}
+
+/* A real runtime captures cudaMallocAsync as a memory-allocation node (measured); memory
+ * nodes are not modelled: the call answers cudaErrorNotSupported and invalidates the capture,
+ * so that the program does not go on with a graph that lacks the node. */
+static cudaError_t capture_unmodelled(struct sim_stream *s)
+{
+	static int said;
+	cudaError_t err = sim_capture_gate(s);
+
+	if (err || !s->cap)
+		return err;
+	sim_capture_unsupported(s);
+	sim_note_unmodelled("cudaMallocAsync/cudaFreeAsync in a stream capture", &said);
+	return cudaErrorNotSupported;
 }
 
 cudaError_t sim_cudaMallocAsync(void **devPtr, size_t size, cudaStream_t hStream)
@@ -493,6 +518,8 @@ cudaError_t sim_cudaMallocAsync(void **devPtr, size_t size, cudaStream_t hStream
 		return cudaErrorInvalidValue;
 	s = sim_stream_resolve(hStream, &err);
 	if (!s)
+		return err;
+	if ((err = capture_unmodelled(s)))
 		return err;
 	if (size == 0) {
 		*devPtr = NULL;
@@ -510,6 +537,8 @@ cudaError_t sim_cudaFreeAsync(void *devPtr, cudaStream_t hStream)
 
 	s = sim_stream_resolve(hStream, &err);
 	if (!s)
+		return err;
+	if ((err = capture_unmodelled(s)))
 		return err;
 	if (!devPtr)
 		return cudaSuccess;
@@ -563,8 +592,14 @@ cudaError_t sim_cudaPointerGetAttributes(struct cudaPointerAttributes *attribute
 
 cudaError_t sim_cudaHostAlloc(void **pHost, size_t size, unsigned int flags)
 {
+	cudaError_t err;
+
 	if (!pHost || (flags & ~(unsigned)HOST_ALLOC_FLAGS))
 		return cudaErrorInvalidValue;
+	/* Measured for cudaMallocHost (which comes here): forbidden by the capture modes
+	 * (graph.c, sim_capture_unsafe). */
+	if ((err = sim_capture_unsafe()))
+		return err;
 	/* Every pinned allocation is mapped under unified addressing: the flags say so. */
 	return sim_host_alloc(pHost, size, flags | cudaHostAllocMapped);
 }

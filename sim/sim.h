@@ -11,6 +11,7 @@
  *   stream.c     streams, the operations queued on them, the seeded scheduler, waits,
  *                host functions and their thread
  *   event.c      events
+ *   graph.c      stream capture and CUDA graphs of copies, memsets, events and host functions
  *   api.c        the exported functions, expanded from common/cuda_api.def
  *   unmodelled.c every other libcudart.so.13 export: cudaErrorNotSupported, said once
  *   handles.c    the set of live stream and event handles
@@ -184,6 +185,9 @@ struct sim_op {
 		struct {
 			struct sim_xfer x;	/* src unused */
 			unsigned char value;
+			unsigned elem;		/* 2 or 4: value32 fills elements of that
+						 * size (graph memset nodes); else bytes */
+			uint32_t value32;
 		} memset;
 		struct {
 			struct sim_event *ev;
@@ -220,6 +224,13 @@ struct sim_stream {
 	struct sim_stream *dev_next, *dev_prev;		/* the device's streams */
 	struct sim_stream *act_next, *act_prev;		/* streams with queued work */
 	bool active;
+	/* stream capture (graph.c): the capture this stream belongs to, and the nodes that
+	 * its next captured operation depends on */
+	struct sim_capture *cap;
+	cudaGraphNode_t *cdeps;
+	size_t ncdeps, cap_cdeps;
+	cudaGraphEdgeData *cedges;	/* all-default edge data for cudaStreamGetCaptureInfo */
+	size_t ncedges;
 };
 
 struct sim_event {
@@ -234,6 +245,11 @@ struct sim_event {
 	unsigned refs;		/* queued records that name it */
 	bool destroyed;		/* the user destroyed it: free once no record is queued */
 	struct sim_event *next, *prev;
+	/* a record captured into a graph (graph.c): the capture and the nodes it stands for */
+	struct sim_capture *cap;
+	cudaGraphNode_t *cdeps;
+	size_t ncdeps;
+	bool cap_ended;		/* the last record was captured and that capture ended */
 };
 
 struct sim_device {
@@ -284,6 +300,7 @@ struct sim_thread {
 	bool per_thread_default;	/* this call came through a _ptsz / _ptds symbol */
 	bool in_host_fn;		/* running a host function: API calls are refused */
 	struct sim_stream *ptds[SIM_MAX_DEVICES];	/* per-thread default streams */
+	enum cudaStreamCaptureMode capture_mode;	/* cudaThreadExchangeStreamCaptureMode */
 };
 
 struct sim_thread *sim_self(void);
@@ -324,6 +341,66 @@ void sim_thread_exit_streams(struct sim_thread *t);
 
 void sim_event_record_ran(struct sim_event *ev, uint64_t gen);
 void sim_event_destroy_all(int dev);
+/* Queues a record of ev on s / makes s wait for ev's last record (outside any capture). */
+cudaError_t sim_event_record_on(struct sim_event *ev, struct sim_stream *s);
+cudaError_t sim_event_wait_on(struct sim_stream *s, struct sim_event *ev);
+/* A graph node holds ev: it stays allocated until sim_event_unhold. */
+void sim_event_hold(struct sim_event *ev);
+void sim_event_unhold(struct sim_event *ev);
+/* Every event whose last record belongs to capture c: that capture has ended. */
+void sim_event_capture_ended(const struct sim_capture *c);
+
+/* --- stream capture and graphs (graph.c) ------------------------------------------------ */
+
+/* What a graph node does (the parts its type uses). */
+struct sim_node_init {
+	enum cudaGraphNodeType type;
+	struct sim_xfer x;		/* memcpy, memset (translated addresses) */
+	unsigned elem;			/* memset: element size */
+	uint32_t value;			/* memset */
+	struct sim_event *ev;		/* event record, event wait */
+	cudaHostFn_t fn;		/* host */
+	void *data;
+};
+
+/* Where an explicitly built node goes (cudaGraphAdd*Node). */
+struct sim_node_sink {
+	cudaGraph_t graph;
+	const cudaGraphNode_t *deps;
+	size_t ndeps;
+	cudaGraphNode_t *out;
+};
+
+/* Before work is queued on s: cudaErrorStreamCaptureInvalidated when s belongs to an
+ * invalidated capture; cudaErrorStreamCaptureImplicit (invalidating) when s is a legacy
+ * stream and a blocking stream of its device captures. On cudaSuccess, s->cap says whether
+ * the work is to be captured (sim_capture_add) rather than queued. */
+cudaError_t sim_capture_gate(struct sim_stream *s);
+/* Records in into s's capture as a node after s's current dependencies. */
+cudaError_t sim_capture_add(struct sim_stream *s, const struct sim_node_init *in);
+/* An operation that cannot be captured was issued on capturing s: invalidates the capture and
+ * returns cudaErrorStreamCaptureUnsupported. */
+cudaError_t sim_capture_unsupported(struct sim_stream *s);
+/* A "potentially unsafe" call (cudaMalloc, cudaFree...): cudaErrorStreamCaptureUnsupported,
+ * invalidating the captures that forbid it, when the capture modes forbid it. */
+cudaError_t sim_capture_unsafe(void);
+/* cudaStreamSynchronize / cudaStreamQuery of s; cudaDeviceSynchronize of dev. */
+cudaError_t sim_capture_sync_stream(struct sim_stream *s);
+cudaError_t sim_capture_sync_device(int dev);
+/* cudaEventQuery / cudaEventSynchronize of ev. */
+cudaError_t sim_capture_event_use(struct sim_event *ev);
+/* cudaEventRecord of ev on capturing s; cudaStreamWaitEvent(s, ev) when either captures. */
+cudaError_t sim_capture_record(struct sim_stream *s, struct sim_event *ev, bool external);
+cudaError_t sim_capture_wait(struct sim_stream *s, struct sim_event *ev, bool external);
+/* The user is done with s (destroyed, or its thread exited): it leaves its capture. */
+void sim_capture_stream_gone(struct sim_stream *s);
+/* A checked copy or memset made a node of an explicit graph. */
+cudaError_t sim_graph_add(struct sim_node_sink *k, const struct sim_node_init *in);
+/* The explicit-node forms of copy.c's checks. */
+cudaError_t sim_copy_node(const struct cudaMemcpy3DParms *p, struct sim_node_sink *k);
+cudaError_t sim_copy1d_node(void *dst, const void *src, size_t count, enum cudaMemcpyKind kind,
+			    struct sim_node_sink *k);
+cudaError_t sim_memset_node(const struct cudaMemsetParams *p, struct sim_node_sink *k);
 
 /* --- devices (device.c) ----------------------------------------------------------------- */
 
@@ -348,6 +425,7 @@ void sim_handle_remove(const void *h);
 #define FERRY_CUDA_FN(name, params, args, family, devices, size, stream, dst, twin, flags) \
 	cudaError_t sim_##name params;
 #include "cuda_api.def"
+#include "graph_api.def"
 #undef FERRY_CUDA_FN
 
 /* --- helpers ------------------------------------------------------------------------------- */

@@ -77,11 +77,29 @@ void sim_xfer_run(const struct sim_xfer *x)
 				x->src + z * x->sslice + y * x->spitch, x->width);
 }
 
-static void sim_memset_run(const struct sim_xfer *x, unsigned char v)
+/* Fills with bytes, or (elem 2 or 4: graph memset nodes) with elements of value32. */
+static void sim_memset_run(const struct sim_xfer *x, unsigned char v, unsigned elem,
+			   uint32_t value32)
 {
-	for (size_t z = 0; z < x->depth; z++)
-		for (size_t y = 0; y < x->height; y++)
-			memset(x->dst + z * x->dslice + y * x->dpitch, v, x->width);
+	for (size_t z = 0; z < x->depth; z++) {
+		for (size_t y = 0; y < x->height; y++) {
+			char *row = x->dst + z * x->dslice + y * x->dpitch;
+
+			if (elem != 2 && elem != 4) {
+				memset(row, v, x->width);
+				continue;
+			}
+			for (size_t i = 0; i + elem <= x->width; i += elem) {
+				if (elem == 2) {
+					uint16_t h = (uint16_t)value32;
+
+					memcpy(row + i, &h, 2);
+				} else {
+					memcpy(row + i, &value32, 4);
+				}
+			}
+		}
+	}
 }
 
 /* --- streams ------------------------------------------------------------------------------ */
@@ -120,6 +138,8 @@ static void stream_maybe_free(struct sim_stream *s)
 	if (!s->destroyed || s->head || s->busy || s->refs)
 		return;
 	d = &sim.dev[s->device];
+	free(s->cdeps);
+	free(s->cedges);
 	if (s->dev_prev)
 		s->dev_prev->dev_next = s->dev_next;
 	else
@@ -144,6 +164,7 @@ void sim_dep_unref(struct sim_stream *s)
 /* The user is done with s (destroyed, or its thread exited): freed once drained. */
 static void sim_stream_release(struct sim_stream *s)
 {
+	sim_capture_stream_gone(s);
 	s->destroyed = true;
 	stream_maybe_free(s);
 }
@@ -433,7 +454,8 @@ static void run_head(struct sim_stream *s)
 		sim_xfer_run(&op->u.copy.x);
 		break;
 	case SIM_OP_MEMSET:
-		sim_memset_run(&op->u.memset.x, op->u.memset.value);
+		sim_memset_run(&op->u.memset.x, op->u.memset.value, op->u.memset.elem,
+			       op->u.memset.value32);
 		break;
 	case SIM_OP_RECORD:
 		sim_event_record_ran(op->u.record.ev, op->u.record.gen);
@@ -820,6 +842,8 @@ cudaError_t sim_cudaStreamSynchronize(cudaStream_t stream)
 
 	if (!s)
 		return err;
+	if ((err = sim_capture_sync_stream(s)))
+		return err;
 	sim_wait_stream(s);
 	return stream_error(s);
 }
@@ -830,6 +854,8 @@ cudaError_t sim_cudaStreamQuery(cudaStream_t stream)
 	struct sim_stream *s = sim_stream_resolve(stream, &err);
 
 	if (!s)
+		return err;
+	if ((err = sim_capture_sync_stream(s)))
 		return err;
 	if (!sim_stream_idle(s))
 		return cudaErrorNotReady;
@@ -845,6 +871,17 @@ static cudaError_t queue_host(cudaStream_t stream, cudaHostFn_t fn, cudaStreamCa
 
 	if (!s)
 		return err;
+	if ((err = sim_capture_gate(s)))
+		return err;
+	if (s->cap) {
+		struct sim_node_init in = { .type = cudaGraphNodeTypeHost, .fn = fn, .data = data };
+
+		/* Docs (cudaStreamAddCallback): callbacks are not supported in stream capture,
+		 * unlike cudaLaunchHostFunc, which is a host node (measured: 1 node). */
+		if (cb)
+			return sim_capture_unsupported(s);
+		return sim_capture_add(s, &in);
+	}
 	op = sim_op_new(SIM_OP_HOST_FN);
 	if (!op)
 		return cudaErrorMemoryAllocation;
@@ -890,4 +927,3 @@ STREAM_GETTER(cudaStreamGetFlags, unsigned int, s->flags)
 STREAM_GETTER(cudaStreamGetPriority, int, s->priority)
 STREAM_GETTER(cudaStreamGetDevice, int, s->device)
 STREAM_GETTER(cudaStreamGetId, unsigned long long, s->id)
-STREAM_GETTER(cudaStreamIsCapturing, enum cudaStreamCaptureStatus, cudaStreamCaptureStatusNone)

@@ -117,9 +117,9 @@ static int child_unmodelled(void)
 {
 	cudaGraph_t g;
 
-	printf("graph=%d\n", (int)cudaGraphCreate(&g, 0));
+	printf("graph=%d\n", (int)cudaGraphClone(&g, NULL));
 	printf("last=%d\n", (int)cudaGetLastError());
-	printf("graph=%d\n", (int)cudaGraphCreate(&g, 0));
+	printf("graph=%d\n", (int)cudaGraphClone(&g, NULL));
 	printf("launch=%d\n", (int)cudaLaunchKernel(NULL, (dim3){ 1, 1, 1 }, (dim3){ 1, 1, 1 },
 						   NULL, 0, 0));
 	return 0;
@@ -135,9 +135,9 @@ static void test_sim_control_unmodelled_said_once(void **state)
 	run_child("unmodelled", env, &r);
 	assert_true(exited_with(&r, 0));
 	assert_non_null(strstr(r.out, "graph=801\nlast=801\ngraph=801\nlaunch=801\n"));
-	first = strstr(r.err, "ferry-sim: cudaGraphCreate is not modelled");
+	first = strstr(r.err, "ferry-sim: cudaGraphClone is not modelled");
 	assert_non_null(first);
-	assert_null(strstr(first + strlen("ferry-sim: cudaGraphCreate"), "cudaGraphCreate"));
+	assert_null(strstr(first + strlen("ferry-sim: cudaGraphClone"), "cudaGraphClone"));
 	assert_non_null(strstr(r.err, "cudaLaunchKernel is not modelled"));
 }
 
