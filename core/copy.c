@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "shim.h"
 
 /* The largest row pitch the 2-D/3-D copies accept (cudaDevAttrMaxPitch on every GPU seen);
  * views with larger strides are copied row by row. */
@@ -118,7 +119,8 @@ static ferry_status check_side(struct ferry__op *op, const void *ptr, int dev, c
 	bool ok;
 
 	memset(&a, 0, sizeof(a));
-	e = cudaPointerGetAttributes(&a, ptr);
+	/* through the shim: the struct's size differs between versions */
+	e = ferry__shim_pointer_attrs(ptr, &a.type, &a.device);
 	if (e == cudaErrorInvalidValue) {
 		/* runtimes before 11.0 answer so for memory unknown to CUDA */
 		cudaGetLastError();

@@ -105,6 +105,23 @@ typedef enum ferry_path {
 /* "peer", "staged-pinned" ...; "unknown" for a value that is none of them. */
 FERRY_EXTERN const char *ferry_path_name(ferry_path p);
 
+/* --- the CUDA-version shim -------------------------------------------------------------------- */
+
+/* The variant of one capability that differs between CUDA runtimes, as the shim chose it. */
+typedef struct ferry_shim_choice {
+	const char *capability;	/* "batch", "stream-device", "capture-info", "instantiate",
+				 * "driver-entry", "pointer-attrs", "device-attrs", "p2p-attrs" */
+	const char *variant;	/* a short stable name: "v12080", "absent", "struct-24" ... */
+	const char *why;	/* what decided it, in words */
+} ferry_shim_choice;
+
+/* Chooses every capability's variant not chosen yet (from the runtime's versions and what
+ * dlsym finds) and writes up to max of them into out; returns how many capabilities there
+ * are. runtime and driver (may be NULL) receive the versions the runtime reports. Static
+ * strings: valid for the life of the process. */
+FERRY_EXTERN size_t ferry_shim_describe(ferry_shim_choice *out, size_t max, int *runtime,
+					int *driver);
+
 /* --- configuration and context --------------------------------------------------------------- */
 
 /* Policies (ferry_config.flags). */

@@ -19,7 +19,7 @@
 
 typedef int inj_curesult;
 typedef inj_curesult (*primary_ctx_state_fn)(int, unsigned int *, int *);
-typedef void *(*dlsym_fn)(void *, const char *);
+typedef inj_dlsym_fn dlsym_fn;
 
 #define CU_ERROR_NOT_INITIALIZED 3
 #define CU_ERROR_INVALID_DEVICE 101
@@ -46,6 +46,11 @@ UNINSTRUMENTED static dlsym_fn get_real_dlsym(void)
 		atomic_store_explicit(&real_dlsym, f, memory_order_release);
 	}
 	return (dlsym_fn)f;
+}
+
+inj_dlsym_fn inj_real_dlsym(void)
+{
+	return get_real_dlsym();
 }
 
 /* The driver's own cuDevicePrimaryCtxGetState. */
@@ -109,10 +114,15 @@ static void *translated_primary(void *handle)
 OPTIMIZED INJ_EXPORT void *inj_dlsym(void *handle, const char *name);
 OPTIMIZED INJ_EXPORT void *inj_dlsym(void *handle, const char *name)
 {
+	void *emulated;
+
 	/* RTLD_NEXT and RTLD_DEFAULT find the interposer's export by themselves */
 	if (inj_vd.active && handle != RTLD_NEXT && handle != RTLD_DEFAULT && name &&
 	    strcmp(name, primary_name) == 0)
 		return translated_primary(handle);
+	/* FERRY_CUDA_VERSION: what that version had (versions.c), whoever asks */
+	if (inj.cuda_version && name && inj_version_lookup(name, &emulated))
+		return emulated;
 	TAIL_RETURN get_real_dlsym()(handle, name);
 }
 

@@ -7,9 +7,9 @@
  * an answer of the interposer sets its slot; a failure from the runtime empties it (the
  * runtime's slot is newer). cudaGetLastError clears both, cudaPeekAtLastError reads them.
  *
- * FERRY_CUDA_VERSION makes cudaRuntimeGetVersion answer that version (and
- * cudaDriverGetVersion at least that one). Hiding the symbols a version lacks and the
- * adapters of changed signatures come with the version shim.
+ * FERRY_CUDA_VERSION makes cudaRuntimeGetVersion answer that version, and
+ * cudaDriverGetVersion FERRY_CUDA_DRIVER, else at least that version. What dlsym finds
+ * under it is versions.c's.
  */
 #include "inject.h"
 
@@ -60,7 +60,9 @@ cudaError_t inj_impl_cudaDriverGetVersion(int *driverVersion)
 {
 	cudaError_t err = INJ_REAL(cudaDriverGetVersion, (driverVersion));
 
-	if (err == cudaSuccess && inj.cuda_version > *driverVersion)
+	if (err == cudaSuccess && inj.cuda_driver)
+		*driverVersion = inj.cuda_driver;
+	else if (err == cudaSuccess && inj.cuda_version > *driverVersion)
 		*driverVersion = inj.cuda_version;
 	return err;
 }

@@ -42,7 +42,8 @@ extern char **environ;
 
 static const char *const known_vars[] = {
 	"FERRY_FAULTS",	    "FERRY_FAULTS_FILE",  "FERRY_DEVICES", "FERRY_PEERS",
-	"FERRY_DEVICE_MEM", "FERRY_CUDA_VERSION", "FERRY_SUMMARY", "FERRY_SUMMARY_ROOT",
+	"FERRY_DEVICE_MEM", "FERRY_CUDA_VERSION", "FERRY_CUDA_DRIVER", "FERRY_SUMMARY",
+	"FERRY_SUMMARY_ROOT",
 	"FERRY_INJECT_LIBRARY", "FERRY_NVML_LIBRARY", "FERRY_SCENARIO_EXEC",	/* read by ferry */
 };
 
@@ -216,6 +217,17 @@ void inj_load(void)
 		if (!inj.cuda_version) {
 			snprintf(err, sizeof(err),
 				 "FERRY_CUDA_VERSION='%s' is not one of 11.8, 12.0, 12.1, 12.2, 12.3, "
+				 "12.4, 12.5, 12.6, 12.8, 12.9, 13.0",
+				 v);
+			die(err);
+		}
+	}
+	v = getenv("FERRY_CUDA_DRIVER");
+	if (v) {
+		inj.cuda_driver = parse_version(v);
+		if (!inj.cuda_driver) {
+			snprintf(err, sizeof(err),
+				 "FERRY_CUDA_DRIVER='%s' is not one of 11.8, 12.0, 12.1, 12.2, 12.3, "
 				 "12.4, 12.5, 12.6, 12.8, 12.9, 13.0",
 				 v);
 			die(err);

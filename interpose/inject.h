@@ -54,6 +54,7 @@ struct inj_state {
 	bool needs_caller[INJ_NFNS];
 	atomic_int sticky;		/* a sticky() rule fired: every context call fails */
 	int cuda_version;		/* FERRY_CUDA_VERSION (0: the runtime's own) */
+	int cuda_driver;		/* FERRY_CUDA_DRIVER (0: the driver's own) */
 	char summary_path[4096];	/* FERRY_SUMMARY, or empty */
 	atomic_uint_fast64_t calls[INJ_NFNS];
 	atomic_uint_fast64_t calls_failed[INJ_NFNS];	/* ... that answered an error (the
@@ -75,6 +76,7 @@ struct inj_thread {
 	cudaError_t slot;	/* the last error the interposer answered (errors.c) */
 	int vdev;		/* the current virtual device */
 	void *caller;		/* the return address of the exported function called */
+	void *adapter_caller;	/* a version adapter's caller, for the wrapper it calls */
 };
 
 /* The file (library or program) that holds code address pc, or NULL. */
@@ -102,6 +104,15 @@ static inline bool inj_deny_take(void)
  * there is no runtime behind. */
 void *inj_real(int fn);
 void *inj_real_twin(int fn, const char *suffix);
+/* Any runtime function behind the interposer, by name (not cached). */
+void *inj_real_named(const char *name);
+
+/* glibc's own dlsym (driver.c), which the interposer's dlsym ends in. */
+typedef void *(*inj_dlsym_fn)(void *, const char *);
+inj_dlsym_fn inj_real_dlsym(void);
+/* FERRY_CUDA_VERSION (versions.c): whether name's lookup is the emulated version's to
+ * answer, and its answer (NULL: that version lacks it; else an adapter with its ABI). */
+bool inj_version_lookup(const char *name, void **out);
 /* inj_real(fn), or its twin while a call came in through the twin. */
 static inline void *inj_real_for(int fn)
 {

@@ -17,9 +17,12 @@ static _Atomic(void *) fns[INJ_NFNS];
 static _Atomic(void *) ptsz[INJ_NFNS];
 static _Atomic(void *) ptds[INJ_NFNS];
 
+/* The glibc dlsym, not the interposer's (which shows a program the emulated version's set):
+ * the interposer itself always reaches the real functions. */
 static void *lookup(const char *name)
 {
-	void *f = dlsym(RTLD_NEXT, name);
+	inj_dlsym_fn sym = inj_real_dlsym();
+	void *f = sym ? sym(RTLD_NEXT, name) : NULL;
 	void *h;
 
 	if (f)
@@ -27,8 +30,8 @@ static void *lookup(const char *name)
 	h = dlopen("libcudart.so.13", RTLD_LAZY | RTLD_NOLOAD);
 	if (!h)
 		h = dlopen("libcudart.so.13", RTLD_LAZY);
-	if (h)
-		f = dlsym(h, name);
+	if (h && sym)
+		f = sym(h, name);
 	if (!f) {
 		static atomic_int said;
 
@@ -38,6 +41,11 @@ static void *lookup(const char *name)
 				name);
 	}
 	return f;
+}
+
+void *inj_real_named(const char *name)
+{
+	return lookup(name);
 }
 
 void *inj_real(int fn)

@@ -192,6 +192,19 @@ static inline cudaError_t sticky_error(unsigned flags)
 		return inj_ok(INJ_FN_##name, IMPL);                                              \
 	}
 
+/* Who called: the exported function's return address, or the caller of the version adapter
+ * (versions.c) that called it for the program. */
+#define INJ_CALLER()                                                                         \
+	(inj_tls.adapter_caller ? inj_take_adapter_caller() : __builtin_return_address(0))
+
+static inline void *inj_take_adapter_caller(void)
+{
+	void *c = inj_tls.adapter_caller;
+
+	inj_tls.adapter_caller = NULL;
+	return c;
+}
+
 /* A twin (_ptsz, _ptds: the program was built for the per-thread default stream) is the
  * function itself, with the runtime's twin called underneath (see inj_real_for). */
 #define INJ_TWIN_NONE(name, params, args)
@@ -205,7 +218,7 @@ static inline cudaError_t sticky_error(unsigned flags)
                                                               \
 		inj_tls.twin_fn = INJ_FN_##name;              \
 		inj_tls.twin = #suffix;                       \
-		inj_tls.caller = __builtin_return_address(0); \
+		inj_tls.caller = INJ_CALLER();                \
 		err_ = inj_wrap_##name args;                  \
 		inj_tls.twin_fn = -1;                         \
 		return err_;                                  \
@@ -221,7 +234,7 @@ static inline cudaError_t sticky_error(unsigned flags)
 	INJ_EXPORT cudaError_t name params;                                                \
 	INJ_EXPORT cudaError_t name params                                                 \
 	{                                                                                  \
-		inj_tls.caller = __builtin_return_address(0);                              \
+		inj_tls.caller = INJ_CALLER();                                             \
 		return inj_wrap_##name args;                                               \
 	}                                                                                  \
 	INJ_TWIN_##twin(name, params, args)

@@ -51,11 +51,16 @@ struct campaign_opts {
 };
 int run_campaign(const struct campaign_opts *co, struct scenario *sc, size_t nsc);
 int cmd_enumerate(int argc, char **argv);
+extern const char usage_info[];
+int cmd_info(int argc, char **argv);
 
 /* --- what run.c shares with enumerate.c --------------------------------------------------- */
 
 /* Adds path (a .scn file, or every .scn file under a directory, sorted) to *files. */
 bool collect_scenarios(const char *path, char ***files, size_t *n, size_t *cap);
+/* A program of ferry's libexec directory (name), or of the build tree (build_path) when
+ * this command runs from it; false with a message when missing. */
+bool find_libexec(const char *name, const char *build_path, char *out, size_t len);
 /* The path of ferry-scenario: beside this command's build tree, or installed. */
 bool find_executor(char *out, size_t len);
 

@@ -39,6 +39,7 @@ const char usage_main[] =
 	"  demo [OPTIONS]                  run a small multi-GPU program on the simulator\n"
 	"  run [OPTIONS] SCENARIO|DIR...   run scenario files, each under the interposer\n"
 	"  enumerate [OPTIONS] SCENARIO|DIR...  fail every call of the copy core, one by one\n"
+	"  info [OPTIONS]                  the CUDA runtime, devices, peers and the version shim\n"
 	"  version                         print the version\n"
 	"  help [VERB]                     print this, or a verb's options\n"
 	"\n"
@@ -347,6 +348,8 @@ int main(int argc, char **argv)
 			fputs(usage_run, stdout);
 		else if (topic && strcmp(topic, "enumerate") == 0)
 			fputs(usage_enumerate, stdout);
+		else if (topic && strcmp(topic, "info") == 0)
+			fputs(usage_info, stdout);
 		else if (topic) {
 			fprintf(stderr, "ferry: no verb '%s'\n%s", topic, usage_main);
 			return EXIT_USAGE;
@@ -368,10 +371,12 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(verb, "enumerate") == 0)
 		return cmd_enumerate(argc - 1, argv + 1);
+	if (strcmp(verb, "info") == 0)
+		return cmd_info(argc - 1, argv + 1);
 	{
 		static const char *const verbs[] = { "inject", "sim", "demo", "run", "enumerate",
-						     "version", "help" };
-		const char *near = ferry__nearest(verb, verbs, 7);
+						     "info", "version", "help" };
+		const char *near = ferry__nearest(verb, verbs, 8);
 
 		fprintf(stderr, "ferry: unknown verb '%s'%s%s%s (ferry help lists them)\n", verb,
 			near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");

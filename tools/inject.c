@@ -42,7 +42,12 @@ const char usage_inject[] =
 	"                     default: the physical device's, shared among its virtual ones)\n"
 	"  --faults SPEC      fault rules (FERRY_FAULTS), grammar below\n"
 	"  --faults-file F    fault rules from a file, one or more a line, # comments\n"
-	"  --cuda VER         report CUDA runtime VER: 11.8, 12.0 ... 12.9, 13.0 (FERRY_CUDA_VERSION)\n"
+	"  --cuda VER         emulate CUDA runtime VER: 11.8, 12.0 ... 12.9, 13.0 (FERRY_CUDA_VERSION):\n"
+	"                     the version reported, and what dlsym finds (the symbols VER\n"
+	"                     lacks hidden, those it had provided, its ABIs adapted)\n"
+	"  --cuda-driver VER  report driver VER (FERRY_CUDA_DRIVER; default: the real one, or\n"
+	"                     the emulated runtime's when newer); calls a driver that old\n"
+	"                     cannot serve answer cudaErrorCallRequiresNewerDriver\n"
 	"  --backend B        auto (default: the real runtime when a GPU answers, else the\n"
 	"                     simulator), real, or sim\n"
 	"  --sim-devices N    physical devices of the simulator (default 1, like a 1-GPU box)\n"
@@ -78,7 +83,8 @@ const char usage_inject[] =
 	"  ferry inject --backend sim --sim-devices 2 --summary run.json -- ./t\n";
 
 struct inject_opts {
-	const char *devices, *peers, *device_mem, *faults, *faults_file, *cuda, *backend;
+	const char *devices, *peers, *device_mem, *faults, *faults_file, *cuda, *cuda_driver;
+	const char *backend;
 	const char *sim_devices, *summary;
 	bool require_fired, keep_nvml;
 };
@@ -164,6 +170,9 @@ static int check_opts(const struct inject_opts *o)
 	if (o->cuda && ferry__cuda_version_index(o->cuda) < 0)
 		return usage_error("--cuda '%s' is not one of 11.8, 12.0 ... 12.6, 12.8, 12.9, 13.0",
 				   o->cuda), -1;
+	if (o->cuda_driver && ferry__cuda_version_index(o->cuda_driver) < 0)
+		return usage_error("--cuda-driver '%s' is not one of 11.8, 12.0 ... 12.6, 12.8, "
+				   "12.9, 13.0", o->cuda_driver), -1;
 	if (o->backend && strcmp(o->backend, "auto") && strcmp(o->backend, "real") &&
 	    strcmp(o->backend, "sim"))
 		return usage_error("--backend '%s' is not one of auto, real, sim", o->backend), -1;
@@ -342,6 +351,7 @@ static int parse(int argc, char **argv, struct inject_opts *o)
 		{ "faults", required_argument, NULL, 'f' },
 		{ "faults-file", required_argument, NULL, 'F' },
 		{ "cuda", required_argument, NULL, 'c' },
+		{ "cuda-driver", required_argument, NULL, 'C' },
 		{ "backend", required_argument, NULL, 'b' },
 		{ "sim-devices", required_argument, NULL, 'S' },
 		{ "summary", required_argument, NULL, 's' },
@@ -363,6 +373,7 @@ static int parse(int argc, char **argv, struct inject_opts *o)
 		case 'f': o->faults = optarg; break;
 		case 'F': o->faults_file = optarg; break;
 		case 'c': o->cuda = optarg; break;
+		case 'C': o->cuda_driver = optarg; break;
 		case 'b': o->backend = optarg; break;
 		case 'S': o->sim_devices = optarg; break;
 		case 's': o->summary = optarg; break;
@@ -436,6 +447,7 @@ int cmd_inject(int argc, char **argv)
 	    (o.faults && !set_env("FERRY_FAULTS", o.faults)) ||
 	    (o.faults_file && !set_env("FERRY_FAULTS_FILE", o.faults_file)) ||
 	    (o.cuda && !set_env("FERRY_CUDA_VERSION", o.cuda)) ||
+	    (o.cuda_driver && !set_env("FERRY_CUDA_DRIVER", o.cuda_driver)) ||
 	    (use_sim && !getenv("FERRY_SIM_DEVICES") &&
 	     !set_env("FERRY_SIM_DEVICES", o.sim_devices ? o.sim_devices : "1")) ||
 	    (use_sim && o.sim_devices && !set_env("FERRY_SIM_DEVICES", o.sim_devices)))

@@ -133,25 +133,30 @@ bool collect_scenarios(const char *path, char ***files, size_t *n, size_t *cap)
 	return true;
 }
 
-bool find_executor(char *out, size_t len)
+bool find_libexec(const char *name, const char *build_path, char *out, size_t len)
 {
 	char dir[PATH_MAX];
 
+	if (!self_dir(dir, sizeof(dir)))
+		return false;
+	if (strcmp(dir, FERRY_BUILD_TOOLS_DIR) == 0)
+		snprintf(out, len, "%s", build_path);
+	else
+		snprintf(out, len, "%s/%s/ferry/%s", dir, FERRY_REL_LIBEXECDIR, name);
+	if (!is_file(out)) {
+		fprintf(stderr, "ferry: %s is missing (is ferry installed whole?)\n", out);
+		return false;
+	}
+	return true;
+}
+
+bool find_executor(char *out, size_t len)
+{
 	if (getenv("FERRY_SCENARIO_EXEC")) {
 		snprintf(out, len, "%s", getenv("FERRY_SCENARIO_EXEC"));
 		return true;
 	}
-	if (!self_dir(dir, sizeof(dir)))
-		return false;
-	if (strcmp(dir, FERRY_BUILD_TOOLS_DIR) == 0)
-		snprintf(out, len, "%s", FERRY_BUILD_SCENARIO);
-	else
-		snprintf(out, len, "%s/%s/ferry/ferry-scenario", dir, FERRY_REL_LIBEXECDIR);
-	if (!is_file(out)) {
-		fprintf(stderr, "ferry run: %s is missing (is ferry installed whole?)\n", out);
-		return false;
-	}
-	return true;
+	return find_libexec("ferry-scenario", FERRY_BUILD_SCENARIO, out, len);
 }
 
 /* Runs one scenario under `ferry inject`; fills r. */

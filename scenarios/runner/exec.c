@@ -377,6 +377,46 @@ out:
 	return ok;
 }
 
+/* The shim lines that apply under this run's version: the variant chosen is one allowed. */
+static bool check_shim(const struct scenario *sc, struct run *r)
+{
+	const char *env = getenv("FERRY_CUDA_VERSION");
+	int cur = env ? ferry__cuda_version_index(env) : -1;
+	ferry_shim_choice ch[32];
+	size_t n = 0;
+
+	for (unsigned i = 0; i < sc->nshim; i++) {
+		const struct scn_shim *e = &sc->shim[i];
+		const char *want = scn_shim_cap(e->cap);
+		size_t k;
+
+		if (e->version >= 0 && e->version != cur)
+			continue;
+		if (!n)
+			n = ferry_shim_describe(ch, 32, NULL, NULL);
+		for (k = 0; k < n && k < 32; k++)
+			if (strcmp(ch[k].capability, want) == 0)
+				break;
+		if (k == n || k == 32) {
+			snprintf(r->why, sizeof(r->why), "shim (line %u): libferry has no capability "
+				 "%s", e->line, want);
+			return false;
+		}
+		for (unsigned v = 0; scn_shim_variant(e->cap, v); v++) {
+			if ((e->variants >> v & 1) &&
+			    strcmp(scn_shim_variant(e->cap, v), ch[k].variant) == 0)
+				goto matched;
+		}
+		snprintf(r->why, sizeof(r->why), "shim (line %u): %s is %s, not what the scenario "
+			 "expects (%s)", e->line, want, ch[k].variant, ch[k].why);
+		return false;
+matched:
+		printf("shim %s = %s\n", want, ch[k].variant);
+		r->checks++;
+	}
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	struct scenario sc;
@@ -461,6 +501,11 @@ int main(int argc, char **argv)
 			break;
 	}
 	ferry_ctx_fini(r.ctx);
+	if (!r.sticky && !check_shim(&sc, &r)) {
+		printf("FAIL %s\n", r.why);
+		scn_free(&sc);
+		return 1;
+	}
 	last = cudaGetLastError();
 	if (last != cudaSuccess && !r.sticky) {	/* a lost context cannot be cleared */
 		printf("FAIL end: the last-error slot holds %s after the last step\n",

@@ -538,8 +538,111 @@ static bool parse_cuda(struct parser *p, const char *c)
 	}
 }
 
+/* --- shim expectations ----------------------------------------------------------------------- */
+
+static const char *const shim_caps[] = {
+#define FERRY_SHIM_CAP(id, name, v0, v1, v2, v3) name,
+#include "variants.def"
+#undef FERRY_SHIM_CAP
+};
+
+static const char *const shim_variants[][4] = {
+#define FERRY_SHIM_CAP(id, name, v0, v1, v2, v3) { v0, v1, v2, v3 },
+#include "variants.def"
+#undef FERRY_SHIM_CAP
+};
+
+#define NCAPS (sizeof(shim_caps) / sizeof(shim_caps[0]))
+
+unsigned scn_shim_ncaps(void)
+{
+	return NCAPS;
+}
+
+const char *scn_shim_cap(unsigned cap)
+{
+	return cap < NCAPS ? shim_caps[cap] : NULL;
+}
+
+const char *scn_shim_variant(unsigned cap, unsigned v)
+{
+	return cap < NCAPS && v < 4 ? shim_variants[cap][v] : NULL;
+}
+
+/* shim VER|*: CAP=V[|V] ... */
+static bool parse_shim(struct parser *p, const char *c)
+{
+	struct scenario *s = p->s;
+	const char *colon = strchr(c, ':'), *t;
+	char ver[16];
+	int vi = -1;
+
+	if (!colon || colon == c)
+		return fail(p, c, "shim needs VERSION: CAP=VARIANT ... (or *: for every version)");
+	snprintf(ver, sizeof(ver), "%.*s", (int)(colon - c < 15 ? colon - c : 15), c);
+	if (strcmp(ver, "*") != 0) {
+		vi = ferry__cuda_version_index(ver);
+		if (vi < 0)
+			return fail(p, c, "shim '%s': not a version ferry emulates (11.8, 12.0 ... "
+				    "13.0) nor *", ver);
+	}
+	t = skip_space(colon + 1);
+	if (!*t)
+		return fail(p, t, "shim %s: needs CAP=VARIANT", ver);
+	while (*t) {
+		char tok[128], *eq, *v, *save = NULL;
+		const char *at = t;
+		struct scn_shim e;
+		unsigned cap;
+
+		t = skip_space(word(t, tok, sizeof(tok)));
+		eq = strchr(tok, '=');
+		if (!eq || eq == tok || !eq[1])
+			return fail(p, at, "'%s': expected CAP=VARIANT", tok);
+		*eq = '\0';
+		for (cap = 0; cap < NCAPS; cap++)
+			if (strcmp(tok, shim_caps[cap]) == 0)
+				break;
+		if (cap == NCAPS) {
+			const char *near = ferry__nearest(tok, shim_caps, NCAPS);
+
+			return fail(p, at, "unknown shim capability '%s'%s%s%s", tok,
+				    near ? " (did you mean '" : "", near ? near : "",
+				    near ? "'?)" : "");
+		}
+		memset(&e, 0, sizeof(e));
+		e.version = vi;
+		e.cap = cap;
+		e.line = p->line;
+		e.col = (unsigned)(at - p->bol) + 1;
+		for (v = strtok_r(eq + 1, "|", &save); v; v = strtok_r(NULL, "|", &save)) {
+			unsigned k;
+
+			for (k = 0; k < 4 && shim_variants[cap][k]; k++)
+				if (strcmp(v, shim_variants[cap][k]) == 0)
+					break;
+			if (k == 4 || !shim_variants[cap][k]) {
+				size_t nv = 0;
+				const char *near;
+
+				while (nv < 4 && shim_variants[cap][nv])
+					nv++;
+				near = ferry__nearest(v, shim_variants[cap], nv);
+				return fail(p, at, "unknown variant '%s' of %s%s%s%s", v,
+					    shim_caps[cap], near ? " (did you mean '" : "",
+					    near ? near : "", near ? "'?)" : "");
+			}
+			e.variants |= 1u << k;
+		}
+		if (s->nshim == SCN_MAX_SHIM)
+			return fail(p, at, "more than %d shim expectations", SCN_MAX_SHIM);
+		s->shim[s->nshim++] = e;
+	}
+	return true;
+}
+
 static const char *const directives[] = { "scenario", "cites", "devices", "peers", "config",
-					  "fault", "copy", "run", "enable", "cuda" };
+					  "fault", "copy", "run", "enable", "cuda", "shim" };
 
 static bool parse_line(struct parser *p, char *line)
 {
@@ -631,12 +734,14 @@ static bool parse_line(struct parser *p, char *line)
 	}
 	case 9:
 		return parse_cuda(p, c);
+	case 10:
+		return parse_shim(p, c);
 	default: {
 		const char *near = ferry__nearest(dir, directives,
 						  sizeof(directives) / sizeof(directives[0]));
 
 		return fail(p, at, "unknown directive '%s'%s%s%s (scenario, cites, devices, "
-			    "peers, cuda, config, fault, copy, enable, run)", dir,
+			    "peers, cuda, shim, config, fault, copy, enable, run)", dir,
 			    near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
 	}
 	}
@@ -717,6 +822,20 @@ bool scn_parse(const char *name, const char *text, struct scenario *s, char *err
 			p.line = st->line;
 			ok = fail(&p, p.bol, "%s: the scenario has %u devices (0..%u)", st->text,
 				  s->devices, s->devices - 1);
+		}
+	}
+	/* a shim line names a version the scenario runs under */
+	for (unsigned i = 0; ok && i < s->nshim; i++) {
+		const struct scn_shim *e = &s->shim[i];
+		bool listed = e->version < 0;
+
+		for (unsigned k = 0; !listed && k < s->ncuda; k++)
+			listed = ferry__cuda_version_index(s->cuda[k]) == e->version;
+		if (!listed) {
+			snprintf(err, len, "%s:%u:%u: shim %s: the scenario does not run under %s "
+				 "(add it to the cuda line)", name, e->line, e->col,
+				 ferry__cuda_versions[e->version], ferry__cuda_versions[e->version]);
+			ok = false;
 		}
 	}
 	if (ok && s->nsteps == 0) {

@@ -14,6 +14,10 @@
  *                             (the interposer's emulation, FERRY_CUDA_VERSION); all: 11.8,
  *                             12.0, 12.2, 12.4, 12.6, 12.8, 12.9, 13.0 (default: the
  *                             runtime as it is, unemulated)
+ *   shim VER|*: CAP=V[|V]...  under CUDA version VER (one of the cuda line's; *: every
+ *                             version), the version shim (shim/variants.def) chose variant
+ *                             V (or one of the V|V list) for capability CAP: checked at the
+ *                             end, each a check
  *   config KEY=VALUE...       the copy core's config: chunk=SIZE slots=N budget=SIZE
  *                             flags=never-peer,always-stage,no-self-test,no-pinned
  *   fault RULE                a fault rule, FERRY_FAULTS's grammar (one a line; repeatable)
@@ -85,6 +89,16 @@ struct scn_step {
 	char text[160];		/* the step as written, expanded: for messages */
 };
 
+#define SCN_MAX_SHIM 64
+
+/* An expectation of the version shim's choice. */
+struct scn_shim {
+	int version;		/* an index of ferry__cuda_versions, or -1: every version */
+	unsigned cap;		/* a capability, in shim/variants.def's order */
+	unsigned variants;	/* bit per variant allowed */
+	unsigned line, col;
+};
+
 struct scenario {
 	char name[256];		/* the file, as given */
 	char title[160];
@@ -93,6 +107,8 @@ struct scenario {
 	char peers[256];
 	unsigned ncuda;		/* 0: the runtime as it is */
 	char cuda[FERRY_CUDA_NVERSIONS][8];
+	struct scn_shim shim[SCN_MAX_SHIM];
+	unsigned nshim;
 	char *faults;		/* the rules joined with ';' (NULL: none) */
 	unsigned nrules;
 	bool has_config, has_budget;
@@ -110,6 +126,12 @@ bool scn_parse(const char *name, const char *text, struct scenario *s, char *err
 /* Reads and parses a file. */
 bool scn_parse_file(const char *path, struct scenario *s, char *err, size_t len);
 void scn_free(struct scenario *s);
+
+/* The shim's capabilities and variants (shim/variants.def), as scenarios name them: the
+ * number of capabilities; a capability's name; its variant v's name (NULL past the last). */
+unsigned scn_shim_ncaps(void);
+const char *scn_shim_cap(unsigned cap);
+const char *scn_shim_variant(unsigned cap, unsigned v);
 
 /* Names: of paths and statuses as scenarios write them. */
 const char *scn_path_name(int path);

@@ -79,6 +79,20 @@ static void test_directives_and_defaults(void **state)
 	assert_string_equal(s.cuda[0], "11.8");
 	assert_string_equal(s.cuda[7], "13.0");
 	scn_free(&s);
+
+	/* shim expectations: per version, or every one; a|b alternatives */
+	assert_true(scn_parse("v.scn", "cuda 12.8|13.0\n"
+				       "shim 12.8: batch=v12080 stream-device=event-probe|driver-context\n"
+				       "shim *: device-attrs=cudaDeviceGetAttribute\n"
+				       "copy 0>1 size=1\n", &s, err, sizeof(err)));
+	assert_int_equal(s.nshim, 3);
+	assert_int_equal(s.shim[0].version, 8);	/* 12.8 in ferry__cuda_versions */
+	assert_string_equal(scn_shim_cap(s.shim[0].cap), "batch");
+	assert_int_equal(s.shim[0].variants, 1u << 1);
+	assert_string_equal(scn_shim_cap(s.shim[1].cap), "stream-device");
+	assert_int_equal(s.shim[1].variants, (1u << 0) | (1u << 1));
+	assert_int_equal(s.shim[2].version, -1);
+	scn_free(&s);
 }
 
 static void test_lists_expand(void **state)
@@ -147,6 +161,14 @@ static void test_bad_input_named(void **state)
 		{ "cuda 13.0|13.0\n", "b.scn:1:11: cuda 13.0 is listed twice" },
 		{ "cuda 12.8\ncuda 13.0\n", "b.scn:2:6: cuda is given twice" },
 		{ "cuda\n", "b.scn:1:5: cuda '': not a version" },
+		{ "shim batch=v12080\n", "b.scn:1:6: shim needs VERSION: CAP=VARIANT" },
+		{ "shim 12.7: batch=v12080\n", "b.scn:1:6: shim '12.7': not a version" },
+		{ "shim 12.8:\n", "b.scn:1:11: shim 12.8: needs CAP=VARIANT" },
+		{ "shim 12.8: bach=v12080\n", "b.scn:1:12: unknown shim capability 'bach' (did you mean 'batch'?)" },
+		{ "shim 12.8: batch=v12090\n", "b.scn:1:12: unknown variant 'v12090' of batch (did you mean 'v12080'?)" },
+		{ "shim 12.8: batch\n", "b.scn:1:12: 'batch': expected CAP=VARIANT" },
+		{ "cuda 13.0\nshim 12.8: batch=v12080\ncopy 0>1 size=1\n",
+		  "b.scn:2:12: shim 12.8: the scenario does not run under 12.8" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -1,0 +1,543 @@
+/*
+ * versions.c: FERRY_CUDA_VERSION's emulation of an older runtime over the real 13.0 one (or
+ * the simulator), for what a program finds with dlsym: the way a version shim (ferry's own,
+ * shim/, or a user's) reaches the functions that differ between versions.
+ *
+ *   - a symbol the emulated version lacks is hidden (dlsym answers NULL), with its _ptsz
+ *     twin;
+ *   - a symbol it had that 13.0 dropped (the _v2/_v3 names, the cudaThread* calls) is
+ *     provided, by an adapter onto the 13.0 function;
+ *   - a symbol whose ABI differs under the same name (batched copies in 12.8/12.9, 11.x's
+ *     cudaGraphInstantiate and cudaGetDriverEntryPoint, the 3-argument
+ *     cudaStreamGetCaptureInfo, the int-device cudaMemPrefetchAsync / cudaMemAdvise, the
+ *     24-byte cudaPointerGetAttributes) answers an adapter with that version's ABI;
+ *   - FERRY_CUDA_DRIVER below 12.8 makes batched copies answer
+ *     cudaErrorCallRequiresNewerDriver (a newer runtime on an older driver).
+ * The presence and ABIs are CUDA_VARIANTS.md's §3 and §4 tables; the adapters' behaviour on
+ * errors is its §5 measurements of the driver's 12.8 ABI (failIdx). Calls a program binds at
+ * link time keep 13.0's ABI: it was built against 13.0's header.
+ *
+ * Not provided: cudaGetDeviceProperties_v2 and the 12.x cudaGetDeviceProperties (their
+ * struct layouts differ from 13.0's: hidden, not translated), the graph-edge _v2 names, the
+ * external-semaphore _v2 names, 11.8's texture and surface references.
+ */
+#include "inject.h"
+
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+/* A 13.0 function behind the interposer, by name (real.c's lookup), once. */
+#define REAL_FN(type, name)                                                                  \
+	static type real_##name(void)                                                        \
+	{                                                                                    \
+		static _Atomic(void *) f;                                                    \
+		void *p = atomic_load_explicit(&f, memory_order_acquire);                   \
+		if (!p) {                                                                    \
+			p = inj_real_named(#name);                                           \
+			atomic_store_explicit(&f, p, memory_order_release);                  \
+		}                                                                            \
+		return (type)p;                                                              \
+	}
+
+/* --- the 13.0 functions the adapters call ------------------------------------------------- */
+
+typedef cudaError_t (*batch13_fn)(void *const *, const void *const *, const size_t *, size_t,
+				  struct cudaMemcpyAttributes *, size_t *, size_t, cudaStream_t);
+typedef cudaError_t (*batch3d13_fn)(size_t, struct cudaMemcpy3DBatchOp *, unsigned long long,
+				    cudaStream_t);
+typedef cudaError_t (*capinfo13_fn)(cudaStream_t, enum cudaStreamCaptureStatus *,
+				    unsigned long long *, cudaGraph_t *, const cudaGraphNode_t **,
+				    const cudaGraphEdgeData **, size_t *);
+typedef cudaError_t (*inst13_fn)(cudaGraphExec_t *, cudaGraph_t, unsigned long long);
+typedef cudaError_t (*entry_ver_fn)(const char *, void **, unsigned int, unsigned long long,
+				    enum cudaDriverEntryPointQueryResult *);
+typedef cudaError_t (*prefetch13_fn)(const void *, size_t, struct cudaMemLocation, unsigned int,
+				     cudaStream_t);
+typedef cudaError_t (*advise13_fn)(const void *, size_t, enum cudaMemoryAdvise,
+				   struct cudaMemLocation);
+typedef cudaError_t (*elapsed_fn)(float *, cudaEvent_t, cudaEvent_t);
+typedef cudaError_t (*void_fn)(void);
+typedef cudaError_t (*limit_set_fn)(enum cudaLimit, size_t);
+typedef cudaError_t (*limit_get_fn)(size_t *, enum cudaLimit);
+typedef cudaError_t (*cache_set_fn)(enum cudaFuncCache);
+typedef cudaError_t (*cache_get_fn)(enum cudaFuncCache *);
+
+REAL_FN(batch13_fn, cudaMemcpyBatchAsync)
+REAL_FN(batch13_fn, cudaMemcpyBatchAsync_ptsz)
+REAL_FN(batch3d13_fn, cudaMemcpy3DBatchAsync)
+REAL_FN(batch3d13_fn, cudaMemcpy3DBatchAsync_ptsz)
+REAL_FN(capinfo13_fn, cudaStreamGetCaptureInfo)
+REAL_FN(capinfo13_fn, cudaStreamGetCaptureInfo_ptsz)
+REAL_FN(inst13_fn, cudaGraphInstantiate)
+REAL_FN(entry_ver_fn, cudaGetDriverEntryPointByVersion)
+REAL_FN(prefetch13_fn, cudaMemPrefetchAsync)
+REAL_FN(prefetch13_fn, cudaMemPrefetchAsync_ptsz)
+REAL_FN(advise13_fn, cudaMemAdvise)
+REAL_FN(elapsed_fn, cudaEventElapsedTime)
+REAL_FN(void_fn, cudaDeviceReset)
+REAL_FN(limit_set_fn, cudaDeviceSetLimit)
+REAL_FN(limit_get_fn, cudaDeviceGetLimit)
+REAL_FN(cache_set_fn, cudaDeviceSetCacheConfig)
+REAL_FN(cache_get_fn, cudaDeviceGetCacheConfig)
+
+#define CALL(name, args) (real_##name() ? real_##name() args : cudaErrorInsufficientDriver)
+
+/* A driver older than 12.8 cannot serve batched copies. */
+static bool driver_lacks_batch(void)
+{
+	return inj.cuda_driver && inj.cuda_driver < 12080;
+}
+
+/* --- adapters: 12.8 / 12.9 batched copies (failIdx) ----------------------------------------- */
+
+static bool legacy_stream(cudaStream_t s)
+{
+	return s == 0 || s == cudaStreamLegacy;
+}
+
+/* The 12.8 ABI's answers as the driver's measured them (CUDA_VARIANTS.md §5): the legacy
+ * stream is refused with failIdx untouched; a copy of 0 bytes is refused naming it; a
+ * success, or another error, leaves failIdx SIZE_MAX. */
+static cudaError_t batch12(void *const *dsts, const void *const *srcs, const size_t *sizes,
+			   size_t count, struct cudaMemcpyAttributes *attrs, size_t *attrs_idxs,
+			   size_t num_attrs, size_t *fail_idx, cudaStream_t stream, bool ptsz)
+{
+	cudaError_t e;
+
+	if (driver_lacks_batch())
+		return inj_fail(cudaErrorCallRequiresNewerDriver);
+	if (!ptsz && legacy_stream(stream))
+		return inj_fail(cudaErrorInvalidValue);
+	for (size_t i = 0; sizes && i < count; i++) {
+		if (sizes[i] == 0) {
+			if (fail_idx)
+				*fail_idx = i;
+			return inj_fail(cudaErrorInvalidValue);
+		}
+	}
+	e = ptsz ? CALL(cudaMemcpyBatchAsync_ptsz,
+			(dsts, srcs, sizes, count, attrs, attrs_idxs, num_attrs, stream))
+		 : CALL(cudaMemcpyBatchAsync,
+			(dsts, srcs, sizes, count, attrs, attrs_idxs, num_attrs, stream));
+	if (fail_idx)
+		*fail_idx = SIZE_MAX;
+	return e;
+}
+
+static cudaError_t ad_batch12(void *const *dsts, const void *const *srcs, const size_t *sizes,
+			      size_t count, struct cudaMemcpyAttributes *attrs, size_t *attrs_idxs,
+			      size_t num_attrs, size_t *fail_idx, cudaStream_t stream)
+{
+	return batch12(dsts, srcs, sizes, count, attrs, attrs_idxs, num_attrs, fail_idx, stream,
+		       false);
+}
+
+static cudaError_t ad_batch12_ptsz(void *const *dsts, const void *const *srcs,
+				   const size_t *sizes, size_t count,
+				   struct cudaMemcpyAttributes *attrs, size_t *attrs_idxs,
+				   size_t num_attrs, size_t *fail_idx, cudaStream_t stream)
+{
+	return batch12(dsts, srcs, sizes, count, attrs, attrs_idxs, num_attrs, fail_idx, stream,
+		       true);
+}
+
+static cudaError_t ad_batch3d12(size_t n, struct cudaMemcpy3DBatchOp *ops, size_t *fail_idx,
+				unsigned long long flags, cudaStream_t stream)
+{
+	cudaError_t e;
+
+	if (driver_lacks_batch())
+		return inj_fail(cudaErrorCallRequiresNewerDriver);
+	if (legacy_stream(stream))
+		return inj_fail(cudaErrorInvalidValue);
+	e = CALL(cudaMemcpy3DBatchAsync, (n, ops, flags, stream));
+	if (fail_idx)
+		*fail_idx = SIZE_MAX;
+	return e;
+}
+
+static cudaError_t ad_batch3d12_ptsz(size_t n, struct cudaMemcpy3DBatchOp *ops,
+				     size_t *fail_idx, unsigned long long flags,
+				     cudaStream_t stream)
+{
+	cudaError_t e;
+
+	if (driver_lacks_batch())
+		return inj_fail(cudaErrorCallRequiresNewerDriver);
+	e = CALL(cudaMemcpy3DBatchAsync_ptsz, (n, ops, flags, stream));
+	if (fail_idx)
+		*fail_idx = SIZE_MAX;
+	return e;
+}
+
+/* 13.0's ABI on a driver older than 12.8 */
+static cudaError_t ad_batch13_old_driver(void *const *dsts, const void *const *srcs,
+					 const size_t *sizes, size_t count,
+					 struct cudaMemcpyAttributes *attrs, size_t *attrs_idxs,
+					 size_t num_attrs, cudaStream_t stream)
+{
+	(void)dsts, (void)srcs, (void)sizes, (void)count, (void)attrs, (void)attrs_idxs;
+	(void)num_attrs, (void)stream;
+	return inj_fail(cudaErrorCallRequiresNewerDriver);
+}
+
+/* --- adapters: capture info ------------------------------------------------------------------ */
+
+/* the plain name before 13.0: stream, status, id */
+static cudaError_t ad_capinfo3(cudaStream_t s, enum cudaStreamCaptureStatus *st,
+			       unsigned long long *id)
+{
+	return CALL(cudaStreamGetCaptureInfo, (s, st, id, NULL, NULL, NULL, NULL));
+}
+
+static cudaError_t ad_capinfo3_ptsz(cudaStream_t s, enum cudaStreamCaptureStatus *st,
+				    unsigned long long *id)
+{
+	return CALL(cudaStreamGetCaptureInfo_ptsz, (s, st, id, NULL, NULL, NULL, NULL));
+}
+
+/* _v2 (11.3 ... 12.9): no edge data */
+static cudaError_t ad_capinfo_v2(cudaStream_t s, enum cudaStreamCaptureStatus *st,
+				 unsigned long long *id, cudaGraph_t *g,
+				 const cudaGraphNode_t **deps, size_t *ndeps)
+{
+	return CALL(cudaStreamGetCaptureInfo, (s, st, id, g, deps, NULL, ndeps));
+}
+
+static cudaError_t ad_capinfo_v2_ptsz(cudaStream_t s, enum cudaStreamCaptureStatus *st,
+				      unsigned long long *id, cudaGraph_t *g,
+				      const cudaGraphNode_t **deps, size_t *ndeps)
+{
+	return CALL(cudaStreamGetCaptureInfo_ptsz, (s, st, id, g, deps, NULL, ndeps));
+}
+
+/* _v3 (12.3 ... 12.9): 13.0's plain ABI */
+static cudaError_t ad_capinfo_v3(cudaStream_t s, enum cudaStreamCaptureStatus *st,
+				 unsigned long long *id, cudaGraph_t *g,
+				 const cudaGraphNode_t **deps, const cudaGraphEdgeData **edges,
+				 size_t *ndeps)
+{
+	return CALL(cudaStreamGetCaptureInfo, (s, st, id, g, deps, edges, ndeps));
+}
+
+static cudaError_t ad_capinfo_v3_ptsz(cudaStream_t s, enum cudaStreamCaptureStatus *st,
+				      unsigned long long *id, cudaGraph_t *g,
+				      const cudaGraphNode_t **deps,
+				      const cudaGraphEdgeData **edges, size_t *ndeps)
+{
+	return CALL(cudaStreamGetCaptureInfo_ptsz, (s, st, id, g, deps, edges, ndeps));
+}
+
+/* --- adapters: graphs, driver entry points ---------------------------------------------------- */
+
+/* 11.x: error node and log buffer instead of flags */
+static cudaError_t ad_instantiate11(cudaGraphExec_t *exec, cudaGraph_t g, cudaGraphNode_t *err_node,
+				    char *log, size_t log_size)
+{
+	cudaError_t e = CALL(cudaGraphInstantiate, (exec, g, 0));
+
+	if (err_node)
+		*err_node = NULL;
+	if (log && log_size) {
+		if (e == cudaSuccess)
+			log[0] = '\0';
+		else
+			snprintf(log, log_size, "cudaGraphInstantiate: error %d", (int)e);
+	}
+	return e;
+}
+
+static cudaError_t entry(const char *sym, void **fn, unsigned long long flags,
+			 enum cudaDriverEntryPointQueryResult *status)
+{
+	enum cudaDriverEntryPointQueryResult q = cudaDriverEntryPointSuccess;
+	cudaError_t e = CALL(cudaGetDriverEntryPointByVersion,
+			     (sym, fn, (unsigned)inj.cuda_version, flags, &q));
+
+	if (status)
+		*status = q;
+	return e;
+}
+
+/* 11.x: no query result */
+static cudaError_t ad_entry11(const char *sym, void **fn, unsigned long long flags)
+{
+	return entry(sym, fn, flags, NULL);
+}
+
+static cudaError_t ad_entry11_ptsz(const char *sym, void **fn, unsigned long long flags)
+{
+	return entry(sym, fn, flags | cudaEnablePerThreadDefaultStream, NULL);
+}
+
+/* 12.0 ... 12.9: with it; entry points of the emulated version's ABI */
+static cudaError_t ad_entry12(const char *sym, void **fn, unsigned long long flags,
+			      enum cudaDriverEntryPointQueryResult *status)
+{
+	return entry(sym, fn, flags, status);
+}
+
+static cudaError_t ad_entry12_ptsz(const char *sym, void **fn, unsigned long long flags,
+				   enum cudaDriverEntryPointQueryResult *status)
+{
+	return entry(sym, fn, flags | cudaEnablePerThreadDefaultStream, status);
+}
+
+/* --- adapters: prefetch and advise with a device number --------------------------------------- */
+
+static struct cudaMemLocation location(int device)
+{
+	struct cudaMemLocation l;
+
+	memset(&l, 0, sizeof(l));
+	if (device == cudaCpuDeviceId) {
+		l.type = cudaMemLocationTypeHost;
+	} else {
+		l.type = cudaMemLocationTypeDevice;
+		l.id = device;
+	}
+	return l;
+}
+
+static cudaError_t ad_prefetch12(const void *p, size_t n, int device, cudaStream_t s)
+{
+	return CALL(cudaMemPrefetchAsync, (p, n, location(device), 0, s));
+}
+
+static cudaError_t ad_prefetch12_ptsz(const void *p, size_t n, int device, cudaStream_t s)
+{
+	return CALL(cudaMemPrefetchAsync_ptsz, (p, n, location(device), 0, s));
+}
+
+/* _v2 (12.2 ... 12.9): 13.0's plain ABI */
+static cudaError_t ad_prefetch_v2(const void *p, size_t n, struct cudaMemLocation l,
+				  unsigned int flags, cudaStream_t s)
+{
+	return CALL(cudaMemPrefetchAsync, (p, n, l, flags, s));
+}
+
+static cudaError_t ad_prefetch_v2_ptsz(const void *p, size_t n, struct cudaMemLocation l,
+				       unsigned int flags, cudaStream_t s)
+{
+	return CALL(cudaMemPrefetchAsync_ptsz, (p, n, l, flags, s));
+}
+
+static cudaError_t ad_advise12(const void *p, size_t n, enum cudaMemoryAdvise advice, int device)
+{
+	return CALL(cudaMemAdvise, (p, n, advice, location(device)));
+}
+
+static cudaError_t ad_advise_v2(const void *p, size_t n, enum cudaMemoryAdvise advice,
+				struct cudaMemLocation l)
+{
+	return CALL(cudaMemAdvise, (p, n, advice, l));
+}
+
+/* --- adapters: the 24-byte pointer attributes -------------------------------------------------- */
+
+/* Before 13.0 the struct was { type, device, devicePointer, hostPointer }: 24 bytes. 13.0
+ * writes 88; the caller's buffer is never handed to it. */
+static cudaError_t ad_pointer_attrs24(void *attrs, const void *ptr)
+{
+	struct cudaPointerAttributes a;
+	cudaError_t e;
+
+	memset(&a, 0, sizeof(a));
+	/* the interposer's own: rules apply, to the program's call */
+	inj_tls.adapter_caller = __builtin_return_address(0);
+	e = cudaPointerGetAttributes(&a, ptr);
+	if (e == cudaSuccess && attrs)
+		memcpy(attrs, &a, 24);
+	return e;
+}
+
+/* --- adapters: what 13.0 removed ----------------------------------------------------------------- */
+
+static cudaError_t ad_thread_sync(void)
+{
+	inj_tls.adapter_caller = __builtin_return_address(0);
+	return cudaDeviceSynchronize();
+}
+
+static cudaError_t ad_thread_exit(void)
+{
+	return CALL(cudaDeviceReset, ());
+}
+
+static cudaError_t ad_thread_set_limit(enum cudaLimit l, size_t v)
+{
+	return CALL(cudaDeviceSetLimit, (l, v));
+}
+
+static cudaError_t ad_thread_get_limit(size_t *v, enum cudaLimit l)
+{
+	return CALL(cudaDeviceGetLimit, (v, l));
+}
+
+static cudaError_t ad_thread_set_cache(enum cudaFuncCache c)
+{
+	return CALL(cudaDeviceSetCacheConfig, (c));
+}
+
+static cudaError_t ad_thread_get_cache(enum cudaFuncCache *c)
+{
+	return CALL(cudaDeviceGetCacheConfig, (c));
+}
+
+static cudaError_t ad_set_double(void *p)
+{
+	(void)p;	/* a no-op since CUDA 7.5 */
+	return cudaSuccess;
+}
+
+static cudaError_t ad_coop_multi(void *params, unsigned n, unsigned flags)
+{
+	(void)params, (void)n, (void)flags;
+	return inj_fail(cudaErrorNotSupported);
+}
+
+static cudaError_t ad_elapsed_v2(float *ms, cudaEvent_t a, cudaEvent_t b)
+{
+	return CALL(cudaEventElapsedTime, (ms, a, b));
+}
+
+/* --- the table -------------------------------------------------------------------------------------- */
+
+/*
+ * Each symbol whose presence or ABI depends on the version: present from `first` through
+ * `last` (0: before 11.8 / through 13.0). Before 13.0 (`old_below`), an emulated version
+ * gets `old` instead of the real symbol (NULL: the real one, same ABI); a symbol 13.0 lacks
+ * always needs an adapter. Names listed once; a _ptsz twin with its own adapter is listed
+ * too.
+ */
+struct vsym {
+	const char *name;
+	int first, last;
+	int old_below;		/* versions below this one get `old` */
+	void *old;
+};
+
+#define A(f) ((void *)(uintptr_t)(f))
+
+static const struct vsym vsyms[] = {
+	/* V01, V02 */
+	{ "cudaMemcpyBatchAsync", 12080, 0, 13000, A(ad_batch12) },
+	{ "cudaMemcpyBatchAsync_ptsz", 12080, 0, 13000, A(ad_batch12_ptsz) },
+	{ "cudaMemcpy3DBatchAsync", 12080, 0, 13000, A(ad_batch3d12) },
+	{ "cudaMemcpy3DBatchAsync_ptsz", 12080, 0, 13000, A(ad_batch3d12_ptsz) },
+	/* V03, V05 */
+	{ "cudaGraphInstantiate", 0, 0, 12000, A(ad_instantiate11) },
+	{ "cudaGraphInstantiateWithParams", 12000, 0, 0, NULL },
+	{ "cudaGraphInstantiateWithParams_ptsz", 12000, 0, 0, NULL },
+	{ "cudaGraphExecGetFlags", 12000, 0, 0, NULL },
+	/* V07, V08, V09 */
+	{ "cudaStreamGetCaptureInfo", 0, 0, 13000, A(ad_capinfo3) },
+	{ "cudaStreamGetCaptureInfo_ptsz", 0, 0, 13000, A(ad_capinfo3_ptsz) },
+	{ "cudaStreamGetCaptureInfo_v2", 0, 12090, 0, A(ad_capinfo_v2) },
+	{ "cudaStreamGetCaptureInfo_v2_ptsz", 0, 12090, 0, A(ad_capinfo_v2_ptsz) },
+	{ "cudaStreamGetCaptureInfo_v3", 12030, 12090, 0, A(ad_capinfo_v3) },
+	{ "cudaStreamGetCaptureInfo_v3_ptsz", 12030, 12090, 0, A(ad_capinfo_v3_ptsz) },
+	{ "cudaStreamBeginCaptureToGraph", 12030, 0, 0, NULL },
+	{ "cudaStreamBeginCaptureToGraph_ptsz", 12030, 0, 0, NULL },
+	/* V10 */
+	{ "cudaGraphAddNode", 12020, 0, 0, NULL },
+	/* V11 */
+	{ "cudaGetDriverEntryPoint", 0, 0, 13000, A(ad_entry12) },
+	{ "cudaGetDriverEntryPoint_ptsz", 0, 0, 13000, A(ad_entry12_ptsz) },
+	{ "cudaGetDriverEntryPointByVersion", 12050, 0, 0, NULL },
+	{ "cudaGetDriverEntryPointByVersion_ptsz", 12050, 0, 0, NULL },
+	/* V12, V13 */
+	{ "cudaMemPrefetchAsync", 0, 0, 13000, A(ad_prefetch12) },
+	{ "cudaMemPrefetchAsync_ptsz", 0, 0, 13000, A(ad_prefetch12_ptsz) },
+	{ "cudaMemPrefetchAsync_v2", 12020, 12090, 0, A(ad_prefetch_v2) },
+	{ "cudaMemPrefetchAsync_v2_ptsz", 12020, 12090, 0, A(ad_prefetch_v2_ptsz) },
+	{ "cudaMemAdvise", 0, 0, 13000, A(ad_advise12) },
+	{ "cudaMemAdvise_v2", 12020, 12090, 0, A(ad_advise_v2) },
+	/* V14: before 13.0 the struct's layout differs (728 bytes in 11.8, 1032 in 12.x's
+	 * _v2; 13.0 writes 1008): not translated, so hidden there rather than handed a buffer
+	 * of the wrong shape */
+	{ "cudaGetDeviceProperties", 13000, 0, 0, NULL },
+	{ "cudaGetDeviceProperties_v2", 13000, 0, 0, NULL },
+	/* V16, V17 */
+	{ "cudaStreamGetDevice", 12080, 0, 0, NULL },
+	{ "cudaStreamGetDevice_ptsz", 12080, 0, 0, NULL },
+	{ "cudaStreamGetId", 12000, 0, 0, NULL },
+	{ "cudaStreamGetId_ptsz", 12000, 0, 0, NULL },
+	{ "cudaInitDevice", 12000, 0, 0, NULL },
+	/* V18 */
+	{ "cudaDeviceGetP2PAtomicCapabilities", 13000, 0, 0, NULL },
+	{ "cudaDeviceGetHostAtomicCapabilities", 13000, 0, 0, NULL },
+	/* V19 */
+	{ "cudaPointerGetAttributes", 0, 0, 13000, A(ad_pointer_attrs24) },
+	/* V22 */
+	{ "cudaEventElapsedTime_v2", 12080, 12090, 0, A(ad_elapsed_v2) },
+	/* §3: removed in 13.0 */
+	{ "cudaThreadSynchronize", 0, 12090, 0, A(ad_thread_sync) },
+	{ "cudaThreadExit", 0, 12090, 0, A(ad_thread_exit) },
+	{ "cudaThreadSetLimit", 0, 12090, 0, A(ad_thread_set_limit) },
+	{ "cudaThreadGetLimit", 0, 12090, 0, A(ad_thread_get_limit) },
+	{ "cudaThreadSetCacheConfig", 0, 12090, 0, A(ad_thread_set_cache) },
+	{ "cudaThreadGetCacheConfig", 0, 12090, 0, A(ad_thread_get_cache) },
+	{ "cudaSetDoubleForDevice", 0, 12090, 0, A(ad_set_double) },
+	{ "cudaSetDoubleForHost", 0, 12090, 0, A(ad_set_double) },
+	{ "cudaLaunchCooperativeKernelMultiDevice", 0, 12090, 0, A(ad_coop_multi) },
+	/* §3: added in 13.0 */
+	{ "cudaMemPrefetchBatchAsync", 13000, 0, 0, NULL },
+	{ "cudaMemPrefetchBatchAsync_ptsz", 13000, 0, 0, NULL },
+	{ "cudaMemDiscardBatchAsync", 13000, 0, 0, NULL },
+	{ "cudaMemDiscardBatchAsync_ptsz", 13000, 0, 0, NULL },
+	{ "cudaMemDiscardAndPrefetchBatchAsync", 13000, 0, 0, NULL },
+	{ "cudaMemDiscardAndPrefetchBatchAsync_ptsz", 13000, 0, 0, NULL },
+	{ "cudaMemGetDefaultMemPool", 13000, 0, 0, NULL },
+	{ "cudaMemGetMemPool", 13000, 0, 0, NULL },
+	{ "cudaMemSetMemPool", 13000, 0, 0, NULL },
+	{ "cudaLogsRegisterCallback", 13000, 0, 0, NULL },
+	{ "cudaLogsUnregisterCallback", 13000, 0, 0, NULL },
+	{ "cudaLogsCurrent", 13000, 0, 0, NULL },
+	{ "cudaLogsDumpToFile", 13000, 0, 0, NULL },
+	{ "cudaLogsDumpToMemory", 13000, 0, 0, NULL },
+};
+
+/* 11.x's cudaGetDriverEntryPoint has no query result */
+static void *entry_for(int v, bool ptsz)
+{
+	if (v < 12000)
+		return ptsz ? A(ad_entry11_ptsz) : A(ad_entry11);
+	return ptsz ? A(ad_entry12_ptsz) : A(ad_entry12);
+}
+
+bool inj_version_lookup(const char *name, void **out)
+{
+	int v = inj.cuda_version;
+
+	if (!v || strncmp(name, "cuda", 4) != 0)
+		return false;
+	for (size_t i = 0; i < sizeof(vsyms) / sizeof(vsyms[0]); i++) {
+		const struct vsym *s = &vsyms[i];
+
+		if (strcmp(name, s->name) != 0)
+			continue;
+		if ((s->first && v < s->first) || (s->last && v > s->last)) {
+			*out = NULL;	/* the emulated version lacks it */
+			return true;
+		}
+		if (strncmp(name, "cudaMemcpyBatchAsync", 20) == 0 && v >= 13000 &&
+		    driver_lacks_batch()) {
+			*out = A(ad_batch13_old_driver);
+			return true;
+		}
+		if (strncmp(name, "cudaGetDriverEntryPoint", 23) == 0 && name[23] != 'B' &&
+		    v < 13000) {
+			*out = entry_for(v, strstr(name, "_ptsz") != NULL);
+			return true;
+		}
+		if (s->old && (s->old_below ? v < s->old_below : true)) {
+			*out = s->old;
+			return true;
+		}
+		return false;	/* the real symbol: the same in this version */
+	}
+	return false;
+}
