@@ -1,0 +1,378 @@
+/*
+ * test_versions: the interposer's emulation of an older CUDA runtime (interpose/versions.c),
+ * as a program's own dlsym sees it. Run under the interposer over the simulator with
+ * FERRY_CUDA_VERSION=V (and FERRY_CUDA_DRIVER), once per version: the versions reported,
+ * which symbols exist (CUDA_VARIANTS.md §4), the symbols 13.0 dropped provided, and each
+ * adapter's ABI mapped both ways: arguments in, results and errors out (12.8's failIdx),
+ * struct sizes with guard bytes after what the version's struct holds.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <cuda_runtime_api.h>
+#include <dlfcn.h>
+
+static int ver, drv;	/* emulated runtime; FERRY_CUDA_DRIVER, or 0 */
+
+static int parse(const char *v)
+{
+	return v ? atoi(v) * 1000 + atoi(strchr(v, '.') + 1) * 10 : 0;
+}
+
+static void *sym(const char *name)
+{
+	return dlsym(RTLD_DEFAULT, name);
+}
+
+static void test_reported_versions(void **state)
+{
+	int rt = 0, d = 0;
+
+	(void)state;
+	assert_int_equal(cudaRuntimeGetVersion(&rt), cudaSuccess);
+	assert_int_equal(rt, ver);
+	assert_int_equal(cudaDriverGetVersion(&d), cudaSuccess);
+	if (drv)
+		assert_int_equal(d, drv);
+	else
+		assert_true(d >= ver);
+}
+
+/* present from first through last (0: open) */
+static const struct {
+	const char *name;
+	int first, last;
+} presence[] = {
+	{ "cudaMemcpyBatchAsync", 12080, 0 },
+	{ "cudaMemcpyBatchAsync_ptsz", 12080, 0 },
+	{ "cudaMemcpy3DBatchAsync", 12080, 0 },
+	{ "cudaStreamGetDevice", 12080, 0 },
+	{ "cudaStreamGetDevice_ptsz", 12080, 0 },
+	{ "cudaStreamGetId", 12000, 0 },
+	{ "cudaGraphInstantiateWithParams", 12000, 0 },
+	{ "cudaStreamGetCaptureInfo_v2", 0, 12090 },
+	{ "cudaStreamGetCaptureInfo_v2_ptsz", 0, 12090 },
+	{ "cudaStreamGetCaptureInfo_v3", 12030, 12090 },
+	{ "cudaStreamBeginCaptureToGraph", 12030, 0 },
+	{ "cudaGetDriverEntryPointByVersion", 12050, 0 },
+	{ "cudaMemPrefetchAsync_v2", 12020, 12090 },
+	{ "cudaMemAdvise_v2", 12020, 12090 },
+	{ "cudaEventElapsedTime_v2", 12080, 12090 },
+	{ "cudaThreadSynchronize", 0, 12090 },
+	{ "cudaThreadExit", 0, 12090 },
+	{ "cudaSetDoubleForHost", 0, 12090 },
+	{ "cudaDeviceGetP2PAtomicCapabilities", 13000, 0 },
+	{ "cudaMemPrefetchBatchAsync", 13000, 0 },
+	/* the struct differs before 13.0 and is not translated: hidden there */
+	{ "cudaGetDeviceProperties", 13000, 0 },
+	/* the same in every version */
+	{ "cudaMemcpyPeerAsync", 0, 0 },
+	{ "cudaGraphInstantiateWithFlags", 0, 0 },
+	{ "cudaStreamGetCaptureInfo", 0, 0 },
+	{ "cudaGetDriverEntryPoint", 0, 0 },
+};
+
+static void test_presence(void **state)
+{
+	void *h = dlopen("libcudart.so.13", RTLD_LAZY | RTLD_NOLOAD);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(presence) / sizeof(presence[0]); i++) {
+		bool want = (!presence[i].first || ver >= presence[i].first) &&
+			    (!presence[i].last || ver <= presence[i].last);
+		bool got = sym(presence[i].name) != NULL;
+
+		if (want != got)
+			fail_msg("%s: under %d dlsym %s it", presence[i].name, ver,
+				 got ? "finds" : "does not find");
+		/* a lookup in the runtime's own handle sees the same set */
+		if (h && (dlsym(h, presence[i].name) != NULL) != want)
+			fail_msg("%s: dlsym(libcudart handle) disagrees under %d", presence[i].name,
+				 ver);
+	}
+	if (h)
+		dlclose(h);
+}
+
+typedef cudaError_t (*v_fn)(void);
+typedef cudaError_t (*limit_get_fn)(size_t *, enum cudaLimit);
+typedef cudaError_t (*set_double_fn)(double *);
+
+static void test_removed_provided(void **state)
+{
+	size_t a = 0, b = 1;
+	double d = 1.0;
+
+	(void)state;
+	if (ver >= 13000)
+		skip();
+	assert_int_equal(((v_fn)(uintptr_t)sym("cudaThreadSynchronize"))(), cudaSuccess);
+	assert_int_equal(((limit_get_fn)(uintptr_t)sym("cudaThreadGetLimit"))(&a,
+			 cudaLimitStackSize), cudaSuccess);
+	assert_int_equal(cudaDeviceGetLimit(&b, cudaLimitStackSize), cudaSuccess);
+	assert_int_equal(a, b);
+	assert_int_equal(((set_double_fn)(uintptr_t)sym("cudaSetDoubleForHost"))(&d), cudaSuccess);
+	assert_int_equal(cudaGetLastError(), cudaSuccess);
+}
+
+typedef cudaError_t (*ptr_attrs_fn)(void *, const void *);
+
+static void test_pointer_attrs_guarded(void **state)
+{
+	unsigned char buf[160];
+	size_t written = ver >= 13000 ? 88 : 24;
+	ptr_attrs_fn f = (ptr_attrs_fn)(uintptr_t)sym("cudaPointerGetAttributes");
+	void *p = NULL;
+	int type, dev;
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(cudaSetDevice(1), cudaSuccess);
+	assert_int_equal(cudaMalloc(&p, 4096), cudaSuccess);
+	memset(buf, 0xcd, sizeof(buf));
+	assert_int_equal(f(buf, (char *)p + 10), cudaSuccess);
+	memcpy(&type, buf, 4);
+	memcpy(&dev, buf + 4, 4);
+	assert_int_equal(type, cudaMemoryTypeDevice);
+	assert_int_equal(dev, 1);
+	/* nothing written past the version's struct */
+	for (size_t i = written; i < sizeof(buf); i++)
+		if (buf[i] != 0xcd)
+			fail_msg("byte %zu past the %zu-byte struct was written", i, written);
+	/* and the struct's own bytes were (device and host pointers) */
+	assert_true(memcmp(buf + 8, "\xcd\xcd\xcd\xcd\xcd\xcd\xcd\xcd", 8) != 0);
+	cudaFree(p);
+	cudaSetDevice(0);
+}
+
+typedef cudaError_t (*batch12_fn)(void *const *, const void *const *, const size_t *, size_t,
+				  struct cudaMemcpyAttributes *, size_t *, size_t, size_t *,
+				  cudaStream_t);
+typedef cudaError_t (*batch13_fn)(void *const *, const void *const *, const size_t *, size_t,
+				  struct cudaMemcpyAttributes *, size_t *, size_t, cudaStream_t);
+
+static void test_batch_abi(void **state)
+{
+	void *f = sym("cudaMemcpyBatchAsync");
+	unsigned char *src = NULL, *dst = NULL, host[3 * 4096];
+	void *dsts[3];
+	const void *srcs[3];
+	size_t sizes[3] = { 4096, 100, 3000 }, zero[3] = { 4096, 0, 10 }, idx0 = 0;
+	size_t fail_idx = 123;
+	struct cudaMemcpyAttributes attr;
+	cudaStream_t s;
+	cudaError_t e;
+
+	(void)state;
+	if (ver < 12080) {
+		assert_null(f);
+		return;
+	}
+	assert_non_null(f);
+	memset(&attr, 0, sizeof(attr));
+	attr.srcAccessOrder = cudaMemcpySrcAccessOrderStream;
+	assert_int_equal(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), cudaSuccess);
+	assert_int_equal(cudaMalloc((void **)&src, sizeof(host)), cudaSuccess);
+	assert_int_equal(cudaMalloc((void **)&dst, sizeof(host)), cudaSuccess);
+	for (size_t i = 0; i < sizeof(host); i++)
+		host[i] = (unsigned char)(i * 7 + 1);
+	assert_int_equal(cudaMemcpy(src, host, sizeof(host), cudaMemcpyHostToDevice), cudaSuccess);
+	assert_int_equal(cudaMemset(dst, 0, sizeof(host)), cudaSuccess);
+	for (int i = 0; i < 3; i++) {
+		dsts[i] = dst + i * 4096;
+		srcs[i] = src + i * 4096;
+	}
+	if (drv && drv < 12080) {
+		/* a runtime newer than its driver */
+		e = ver < 13000 ? ((batch12_fn)(uintptr_t)f)(dsts, srcs, sizes, 3, &attr, &idx0, 1,
+							      &fail_idx, s)
+				: ((batch13_fn)(uintptr_t)f)(dsts, srcs, sizes, 3, &attr, &idx0, 1, s);
+		assert_int_equal(e, cudaErrorCallRequiresNewerDriver);
+		assert_int_equal(cudaGetLastError(), cudaErrorCallRequiresNewerDriver);
+		goto out;
+	}
+	if (ver < 13000) {
+		batch12_fn b = (batch12_fn)(uintptr_t)f;
+
+		/* success: failIdx SIZE_MAX */
+		assert_int_equal(b(dsts, srcs, sizes, 3, &attr, &idx0, 1, &fail_idx, s), cudaSuccess);
+		assert_int_equal(fail_idx, SIZE_MAX);
+		/* a copy of 0 bytes is named */
+		fail_idx = 123;
+		assert_int_equal(b(dsts, srcs, zero, 3, &attr, &idx0, 1, &fail_idx, s),
+				 cudaErrorInvalidValue);
+		assert_int_equal(fail_idx, 1);
+		/* the legacy stream is refused, failIdx untouched */
+		fail_idx = 123;
+		assert_int_equal(b(dsts, srcs, sizes, 3, &attr, &idx0, 1, &fail_idx, 0),
+				 cudaErrorInvalidValue);
+		assert_int_equal(fail_idx, 123);
+		cudaGetLastError();
+	} else {
+		assert_int_equal(((batch13_fn)(uintptr_t)f)(dsts, srcs, sizes, 3, &attr, &idx0, 1, s),
+				 cudaSuccess);
+	}
+	assert_int_equal(cudaStreamSynchronize(s), cudaSuccess);
+	{
+		unsigned char back[3 * 4096];
+
+		assert_int_equal(cudaMemcpy(back, dst, sizeof(back), cudaMemcpyDeviceToHost),
+				 cudaSuccess);
+		for (int i = 0; i < 3; i++)
+			assert_memory_equal(back + i * 4096, host + i * 4096, sizes[i]);
+		/* past each copy: untouched */
+		assert_int_equal(back[4096 + 100], 0);
+	}
+out:
+	cudaFree(src);
+	cudaFree(dst);
+	cudaStreamDestroy(s);
+}
+
+typedef cudaError_t (*capinfo3_fn)(cudaStream_t, enum cudaStreamCaptureStatus *,
+				   unsigned long long *);
+typedef cudaError_t (*capinfo6_fn)(cudaStream_t, enum cudaStreamCaptureStatus *,
+				   unsigned long long *, cudaGraph_t *, const cudaGraphNode_t **,
+				   size_t *);
+typedef cudaError_t (*capinfo7_fn)(cudaStream_t, enum cudaStreamCaptureStatus *,
+				   unsigned long long *, cudaGraph_t *, const cudaGraphNode_t **,
+				   const cudaGraphEdgeData **, size_t *);
+
+/* Each form of cudaStreamGetCaptureInfo the version has, outside and inside a capture. */
+static void check_capinfo(cudaStream_t s, bool capturing)
+{
+	enum cudaStreamCaptureStatus want = capturing ? cudaStreamCaptureStatusActive
+						      : cudaStreamCaptureStatusNone;
+	enum cudaStreamCaptureStatus st = (enum cudaStreamCaptureStatus)99;
+	unsigned long long id = 0;
+	cudaGraph_t g = NULL;
+	size_t nd = 99;
+	const cudaGraphNode_t *deps = NULL;
+	void *plain = sym("cudaStreamGetCaptureInfo"), *v2 = sym("cudaStreamGetCaptureInfo_v2");
+	void *v3 = sym("cudaStreamGetCaptureInfo_v3");
+
+	if (ver < 13000) {
+		assert_int_equal(((capinfo3_fn)(uintptr_t)plain)(s, &st, &id), cudaSuccess);
+		assert_int_equal(st, want);
+		assert_true(capturing ? id != 0 : true);
+		st = (enum cudaStreamCaptureStatus)99;
+		assert_int_equal(((capinfo6_fn)(uintptr_t)v2)(s, &st, &id, &g, &deps, &nd),
+				 cudaSuccess);
+		assert_int_equal(st, want);
+		if (capturing)
+			assert_non_null(g);
+	} else {
+		assert_int_equal(((capinfo7_fn)(uintptr_t)plain)(s, &st, &id, &g, &deps, NULL, &nd),
+				 cudaSuccess);
+		assert_int_equal(st, want);
+	}
+	if (v3) {
+		const cudaGraphEdgeData *edges = NULL;
+
+		st = (enum cudaStreamCaptureStatus)99;
+		assert_int_equal(((capinfo7_fn)(uintptr_t)v3)(s, &st, &id, &g, &deps, &edges, &nd),
+				 cudaSuccess);
+		assert_int_equal(st, want);
+	}
+}
+
+typedef cudaError_t (*inst11_fn)(cudaGraphExec_t *, cudaGraph_t, cudaGraphNode_t *, char *,
+				 size_t);
+typedef cudaError_t (*inst12_fn)(cudaGraphExec_t *, cudaGraph_t, unsigned long long);
+
+static void test_capture_and_instantiate(void **state)
+{
+	cudaStream_t s;
+	cudaGraph_t g = NULL;
+	cudaGraphExec_t ex = NULL;
+	unsigned char *a = NULL, *b = NULL, host[8192], back[8192];
+	void *inst = sym("cudaGraphInstantiate");
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(host); i++)
+		host[i] = (unsigned char)(i * 13 + 5);
+	assert_int_equal(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), cudaSuccess);
+	assert_int_equal(cudaMalloc((void **)&a, sizeof(host)), cudaSuccess);
+	assert_int_equal(cudaMalloc((void **)&b, sizeof(host)), cudaSuccess);
+	assert_int_equal(cudaMemcpy(a, host, sizeof(host), cudaMemcpyHostToDevice), cudaSuccess);
+	assert_int_equal(cudaMemset(b, 0, sizeof(host)), cudaSuccess);
+	check_capinfo(s, false);
+	assert_int_equal(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal), cudaSuccess);
+	check_capinfo(s, true);
+	assert_int_equal(cudaMemcpyAsync(b, a, sizeof(host), cudaMemcpyDeviceToDevice, s),
+			 cudaSuccess);
+	assert_int_equal(cudaStreamEndCapture(s, &g), cudaSuccess);
+	assert_non_null(inst);
+	if (ver < 12000) {
+		char log[64];
+		cudaGraphNode_t bad = (cudaGraphNode_t)(uintptr_t)1;
+
+		memset(log, 'x', sizeof(log));
+		assert_int_equal(((inst11_fn)(uintptr_t)inst)(&ex, g, &bad, log, sizeof(log)),
+				 cudaSuccess);
+		assert_null(bad);
+		assert_int_equal(log[0], '\0');
+	} else {
+		assert_int_equal(((inst12_fn)(uintptr_t)inst)(&ex, g, 0), cudaSuccess);
+	}
+	assert_int_equal(cudaGraphLaunch(ex, s), cudaSuccess);
+	assert_int_equal(cudaStreamSynchronize(s), cudaSuccess);
+	assert_int_equal(cudaMemcpy(back, b, sizeof(back), cudaMemcpyDeviceToHost), cudaSuccess);
+	assert_memory_equal(back, host, sizeof(host));
+	cudaGraphExecDestroy(ex);
+	cudaGraphDestroy(g);
+	cudaFree(a);
+	cudaFree(b);
+	cudaStreamDestroy(s);
+}
+
+typedef cudaError_t (*entry11_fn)(const char *, void **, unsigned long long);
+typedef cudaError_t (*entry12_fn)(const char *, void **, unsigned long long,
+				  enum cudaDriverEntryPointQueryResult *);
+
+/* The simulator has no driver: every form answers cudaErrorNotSupported, through the
+ * version's ABI (a wrong ABI would crash or write through the wrong argument). */
+static void test_driver_entry_abi(void **state)
+{
+	void *f = sym("cudaGetDriverEntryPoint"), *fn = (void *)(uintptr_t)1;
+	enum cudaDriverEntryPointQueryResult q = (enum cudaDriverEntryPointQueryResult)77;
+	cudaError_t e;
+
+	(void)state;
+	assert_non_null(f);
+	if (ver < 12000) {
+		e = ((entry11_fn)(uintptr_t)f)("cuStreamGetCtx", &fn, cudaEnableDefault);
+	} else {
+		e = ((entry12_fn)(uintptr_t)f)("cuStreamGetCtx", &fn, cudaEnableDefault, &q);
+	}
+	assert_int_equal(e, cudaErrorNotSupported);
+	cudaGetLastError();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reported_versions),
+		cmocka_unit_test(test_presence),
+		cmocka_unit_test(test_removed_provided),
+		cmocka_unit_test(test_pointer_attrs_guarded),
+		cmocka_unit_test(test_batch_abi),
+		cmocka_unit_test(test_capture_and_instantiate),
+		cmocka_unit_test(test_driver_entry_abi),
+	};
+
+	ver = parse(getenv("FERRY_CUDA_VERSION"));
+	drv = parse(getenv("FERRY_CUDA_DRIVER"));
+	if (!ver) {
+		fprintf(stderr, "test_versions: run under FERRY_CUDA_VERSION (ctest does)\n");
+		return 2;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
