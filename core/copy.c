@@ -65,7 +65,7 @@ void ferry__fallback(struct ferry__op *op, ferry_path path, cudaError_t e, const
 	}
 }
 
-static ferry_status verdict_status(enum ferry__verdict v)
+ferry_status ferry__verdict_status(enum ferry__verdict v)
 {
 	switch (v) {
 	case FERRY__NEXT:
@@ -78,7 +78,7 @@ static ferry_status verdict_status(enum ferry__verdict v)
 	return FERRY_E_CUDA;
 }
 
-static ferry_status invalid(ferry_report *rep, const char *what)
+ferry_status ferry__invalid(ferry_report *rep, const char *what)
 {
 	snprintf(rep->message, sizeof(rep->message), "%s", what);
 	atomic_fetch_add(&ferry__counters.failures, 1);
@@ -110,7 +110,7 @@ static const char *mem_text(const struct cudaPointerAttributes *a, char *buf, si
  * whole span lies in one allocation the runtime checks when it copies: a copy past the end
  * of an allocation fails. Asking about the last byte too would double the cost of the
  * checks, a quarter of ferry's overhead on a small peer copy.) */
-static ferry_status check_side(struct ferry__op *op, const void *ptr, int dev, const char *what,
+ferry_status ferry__check_side(struct ferry__op *op, const void *ptr, int dev, const char *what,
 			       enum cudaMemoryType *type)
 {
 	struct cudaPointerAttributes a;
@@ -126,7 +126,7 @@ static ferry_status check_side(struct ferry__op *op, const void *ptr, int dev, c
 		cudaGetLastError();
 		a.type = cudaMemoryTypeUnregistered;
 	} else if (e != cudaSuccess) {
-		return verdict_status(ferry__fail(op, FERRY__STEP_LAST, e,
+		return ferry__verdict_status(ferry__fail(op, FERRY__STEP_LAST, e,
 						  "cudaPointerGetAttributes", FERRY_PATH_NONE));
 	}
 	if (dev == FERRY_HOST)
@@ -144,14 +144,14 @@ static ferry_status check_side(struct ferry__op *op, const void *ptr, int dev, c
 	return FERRY_OK;
 }
 
-static bool dev_ok(const ferry_ctx *ctx, int dev)
+bool ferry__dev_ok(const ferry_ctx *ctx, int dev)
 {
 	return dev == FERRY_HOST || (dev >= 0 && dev < ctx->ndev);
 }
 
 /* An error left in the last-error slot by an earlier call is its owner's: ferry neither
  * clears it nor copies over it. */
-static ferry_status pending(ferry_report *rep)
+ferry_status ferry__pending(ferry_report *rep)
 {
 	cudaError_t e = cudaPeekAtLastError();
 
@@ -253,7 +253,7 @@ static cudaError_t issue(struct ferry__op *op, bool peer, const char **call)
 /* Waits for what is queued on a stream after a failure, so that nothing of an abandoned rung
  * lands after the next rung wrote; errors there are cleared (the failure is already kept),
  * except a sticky one, which is returned. */
-static bool drain_sticky(cudaStream_t s)
+bool ferry__drain_sticky(cudaStream_t s)
 {
 	cudaError_t e = cudaStreamSynchronize(s);
 
@@ -281,12 +281,12 @@ static ferry_status direct(struct ferry__op *op, ferry_path rung, bool peer, enu
 		v = ferry__fail(op, step, e, call, rung);
 	} else {
 		v = ferry__fail(op, step, e, call, rung);
-		if (!op->capturing && drain_sticky(op->stream))
+		if (!op->capturing && ferry__drain_sticky(op->stream))
 			v = FERRY__STICKY;
 	}
 	if (v == FERRY__NEXT)
 		ferry__fallback(op, rung, e, call, FERRY__FB_TRIED);
-	return verdict_status(v);
+	return ferry__verdict_status(v);
 }
 
 /* --- the ladder ------------------------------------------------------------------------------- */
@@ -378,7 +378,7 @@ static ferry_status ladder(struct ferry__op *op)
 	return st;
 }
 
-static void report_init(ferry_report *r)
+void ferry__report_init(ferry_report *r)
 {
 	r->path = FERRY_PATH_NONE;
 	r->retries = 0;
@@ -388,12 +388,13 @@ static void report_init(ferry_report *r)
 	r->bytes = 0;
 	r->self_test_ns = 0;
 	r->captured = false;
+	r->via = NULL;
 	r->message[0] = '\0';
 }
 
 /* A copy whose shape is known (op->sh, the pointers, devices and stream set): the checks that
  * need the runtime, then the ladder. dspan and sspan: the bytes each side spans. */
-static ferry_status execute(ferry_ctx *ctx, struct ferry__op *op, size_t dspan, size_t sspan)
+ferry_status ferry__execute(ferry_ctx *ctx, struct ferry__op *op, size_t dspan, size_t sspan)
 {
 	ferry_report *rep = op->rep;
 	enum cudaStreamCaptureStatus cs = cudaStreamCaptureStatusNone;
@@ -401,29 +402,29 @@ static ferry_status execute(ferry_ctx *ctx, struct ferry__op *op, size_t dspan, 
 	cudaError_t e;
 	ferry_status st;
 
-	if (!dev_ok(ctx, op->dst_dev) || !dev_ok(ctx, op->src_dev)) {
+	if (!ferry__dev_ok(ctx, op->dst_dev) || !ferry__dev_ok(ctx, op->src_dev)) {
 		snprintf(msg, sizeof(msg),
 			 "%s device %d is not a device of this process (it has %d) nor FERRY_HOST",
-			 dev_ok(ctx, op->dst_dev) ? "src" : "dst",
-			 dev_ok(ctx, op->dst_dev) ? op->src_dev : op->dst_dev, ctx->ndev);
-		return invalid(rep, msg);
+			 ferry__dev_ok(ctx, op->dst_dev) ? "src" : "dst",
+			 ferry__dev_ok(ctx, op->dst_dev) ? op->src_dev : op->dst_dev, ctx->ndev);
+		return ferry__invalid(rep, msg);
 	}
 	if (op->sh.total == 0)
 		return FERRY_OK;
-	st = pending(rep);
+	st = ferry__pending(rep);
 	if (st != FERRY_OK)
 		goto out;
 	if ((uintptr_t)op->dst < (uintptr_t)op->src + sspan &&
 	    (uintptr_t)op->src < (uintptr_t)op->dst + dspan)
-		return invalid(rep, "dst and src overlap");
-	st = check_side(op, op->dst, op->dst_dev, "dst", &op->dst_type);
+		return ferry__invalid(rep, "dst and src overlap");
+	st = ferry__check_side(op, op->dst, op->dst_dev, "dst", &op->dst_type);
 	if (st == FERRY_OK)
-		st = check_side(op, op->src, op->src_dev, "src", &op->src_type);
+		st = ferry__check_side(op, op->src, op->src_dev, "src", &op->src_type);
 	if (st != FERRY_OK)
 		goto out;
 	e = cudaStreamIsCapturing(op->stream, &cs);
 	if (e != cudaSuccess) {
-		st = verdict_status(ferry__fail(op, FERRY__STEP_CALLER, e, "cudaStreamIsCapturing",
+		st = ferry__verdict_status(ferry__fail(op, FERRY__STEP_CALLER, e, "cudaStreamIsCapturing",
 						FERRY_PATH_NONE));
 		goto out;
 	}
@@ -454,7 +455,7 @@ out:
 	return st;
 }
 
-static void op_init(struct ferry__op *op, ferry_ctx *ctx, void *dst, int dst_dev,
+void ferry__op_init(struct ferry__op *op, ferry_ctx *ctx, void *dst, int dst_dev,
 		    const void *src, int src_dev, cudaStream_t stream, ferry_report *rep)
 {
 	op->ctx = ctx;
@@ -478,20 +479,20 @@ ferry_status ferry_copy(ferry_ctx *ctx, void *dst, int dst_dev, const void *src,
 	struct ferry__op op;
 	uintptr_t end;
 
-	report_init(rep);
+	ferry__report_init(rep);
 	if (!ctx)
-		return invalid(rep, "the context is NULL");
+		return ferry__invalid(rep, "the context is NULL");
 	if (nbytes && (!dst || !src))
-		return invalid(rep, !dst ? "dst: the pointer is NULL" : "src: the pointer is NULL");
+		return ferry__invalid(rep, !dst ? "dst: the pointer is NULL" : "src: the pointer is NULL");
 	if (__builtin_add_overflow((uintptr_t)dst, nbytes, &end) ||
 	    __builtin_add_overflow((uintptr_t)src, nbytes, &end))
-		return invalid(rep, "the copy's span overflows the address space");
+		return ferry__invalid(rep, "the copy's span overflows the address space");
 	/* a contiguous copy: its shape is one row */
-	op_init(&op, ctx, dst, dst_dev, src, src_dev, stream, rep);
+	ferry__op_init(&op, ctx, dst, dst_dev, src, src_dev, stream, rep);
 	op.sh.ndim = 1;
 	op.sh.extent[0] = nbytes;
 	op.sh.total = nbytes;
-	return execute(ctx, &op, nbytes, nbytes);
+	return ferry__execute(ctx, &op, nbytes, nbytes);
 }
 
 ferry_status ferry_copy_strided(ferry_ctx *ctx, const ferry_view *dst, const ferry_view *src,
@@ -502,15 +503,15 @@ ferry_status ferry_copy_strided(ferry_ctx *ctx, const ferry_view *dst, const fer
 	struct ferry__op op;
 	char msg[192];
 
-	report_init(rep);
+	ferry__report_init(rep);
 	if (!ctx)
-		return invalid(rep, "the context is NULL");
+		return ferry__invalid(rep, "the context is NULL");
 	if (!ferry__view_check(dst, "dst", msg, sizeof(msg)) ||
 	    !ferry__view_check(src, "src", msg, sizeof(msg)) ||
 	    !ferry__shape_make(dst, src, &op.sh, msg, sizeof(msg)))
-		return invalid(rep, msg);
-	op_init(&op, ctx, dst->ptr, dst->dev, src->ptr, src->dev, stream, rep);
-	return execute(ctx, &op, ferry__view_span(dst), ferry__view_span(src));
+		return ferry__invalid(rep, msg);
+	ferry__op_init(&op, ctx, dst->ptr, dst->dev, src->ptr, src->dev, stream, rep);
+	return ferry__execute(ctx, &op, ferry__view_span(dst), ferry__view_span(src));
 }
 
 ferry_status ferry_move(ferry_ctx *ctx, void **out, int dst_dev, const void *src, int src_dev,
@@ -523,13 +524,13 @@ ferry_status ferry_move(ferry_ctx *ctx, void **out, int dst_dev, const void *src
 
 	memset(rep, 0, sizeof(*rep));
 	if (!out)
-		return invalid(rep, "out is NULL");
+		return ferry__invalid(rep, "out is NULL");
 	*out = NULL;
 	if (!ctx)
-		return invalid(rep, "the context is NULL");
-	if (!dev_ok(ctx, dst_dev))
-		return invalid(rep, "dst_dev is not a device of this process nor FERRY_HOST");
-	st = pending(rep);
+		return ferry__invalid(rep, "the context is NULL");
+	if (!ferry__dev_ok(ctx, dst_dev))
+		return ferry__invalid(rep, "dst_dev is not a device of this process nor FERRY_HOST");
+	st = ferry__pending(rep);
 	if (st != FERRY_OK) {
 		atomic_fetch_add(&ferry__counters.failures, 1);
 		return st;

@@ -54,7 +54,8 @@ void ferry_config_default(ferry_config *cfg)
 	cfg->self_test_timeout_ms = 10000;
 }
 
-#define FERRY__ALL_FLAGS (FERRY_NEVER_PEER | FERRY_ALWAYS_STAGE | FERRY_NO_SELF_TEST | FERRY_NO_PINNED)
+#define FERRY__ALL_FLAGS                                                                     \
+	(FERRY_NEVER_PEER | FERRY_ALWAYS_STAGE | FERRY_NO_SELF_TEST | FERRY_NO_PINNED | FERRY_NO_BATCH)
 
 ferry_status ferry_config_check(const ferry_config *cfg, char *msg, size_t len)
 {

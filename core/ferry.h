@@ -129,6 +129,7 @@ FERRY_EXTERN size_t ferry_shim_describe(ferry_shim_choice *out, size_t max, int 
 #define FERRY_ALWAYS_STAGE 0x2u	 /* stage every device-to-device copy, even on one device */
 #define FERRY_NO_SELF_TEST 0x4u	 /* trust a pair that reports peer access without testing it */
 #define FERRY_NO_PINNED 0x8u	 /* never allocate pinned memory: stage through pageable */
+#define FERRY_NO_BATCH 0x10u	 /* ferry_copy_batch: never the runtime's batched copy */
 
 #define FERRY_DEFAULT_CHUNK_BYTES ((size_t)4 << 20)
 
@@ -187,6 +188,10 @@ typedef struct ferry_report {
 	size_t bytes;			/* bytes delivered */
 	uint64_t self_test_ns;		/* time spent by a peer self-test in this copy, or 0 */
 	bool captured;			/* recorded into a stream capture, not run */
+	const char *via;		/* ferry_copy_batch: how its items went: "batch" (the
+					 * runtime's batched copy, one call), "loop" (a copy call
+					 * per item, one wait), "per-item" (each item its own
+					 * ladder); NULL for the other calls */
 	char message[256];		/* on failure: what went wrong and where, in words */
 } ferry_report;
 
@@ -240,6 +245,31 @@ FERRY_EXTERN ferry_view ferry_view_3d(void *ptr, int dev, size_t width, size_t h
 FERRY_EXTERN ferry_status ferry_copy_strided(ferry_ctx *ctx, const ferry_view *dst,
 					     const ferry_view *src, cudaStream_t stream,
 					     ferry_report *report);
+
+/* One copy of a batch: bytes from src to dst. */
+typedef struct ferry_batch_item {
+	void *dst;
+	const void *src;
+	size_t bytes;
+} ferry_batch_item;
+
+/*
+ * Copies n items (KV-cache pages, many small tensors) from src_dev's memory (or host memory,
+ * FERRY_HOST) to dst_dev's, ordered on stream, all delivered when FERRY_OK is returned. The
+ * same ladder as ferry_copy, taken once for the whole batch: where the peer path (or one
+ * device) serves, through the runtime's batched copy when it has one (cudaMemcpyBatchAsync,
+ * 12.8+, through the version shim) and the stream allows it, else one copy call per item
+ * and one wait; never the batched copy on a capturing stream (it would be dropped from the
+ * graph): there each item is recorded as ferry_copy records it. Where that fails, or the
+ * pair stages, each item takes its own ladder. Every item's pointers are checked as
+ * ferry_copy checks them; two items whose destinations overlap, or a destination that
+ * overlaps a source, are FERRY_E_INVALID and nothing is copied. report->via says which way
+ * the items went, report->path the rung furthest down the ladder that an item took;
+ * report->bytes counts them all.
+ */
+FERRY_EXTERN ferry_status ferry_copy_batch(ferry_ctx *ctx, const ferry_batch_item *items,
+					   size_t n, int dst_dev, int src_dev, cudaStream_t stream,
+					   ferry_report *report);
 
 /*
  * Allocates nbytes on dst_dev (cudaMalloc there, or malloc for FERRY_HOST) and copies src

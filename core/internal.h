@@ -149,6 +149,28 @@ FERRY__HIDDEN void ferry__restore_device(int saved);
 /* Nanoseconds of CLOCK_MONOTONIC. */
 FERRY__HIDDEN uint64_t ferry__now_ns(void);
 
+/* The checks and steps every copy call shares (copy.c). */
+FERRY__HIDDEN ferry_status ferry__verdict_status(enum ferry__verdict v);
+/* FERRY_E_INVALID with what as the report's message. */
+FERRY__HIDDEN ferry_status ferry__invalid(ferry_report *rep, const char *what);
+FERRY__HIDDEN void ferry__report_init(ferry_report *r);
+/* dev is a device of the context, or FERRY_HOST. */
+FERRY__HIDDEN bool ferry__dev_ok(const ferry_ctx *ctx, int dev);
+/* FERRY_OK, or the status for an error an earlier call left in the last-error slot. */
+FERRY__HIDDEN ferry_status ferry__pending(ferry_report *rep);
+/* The first byte at ptr is memory of dev (what: "dst" or "src", for the message); *type. */
+FERRY__HIDDEN ferry_status ferry__check_side(struct ferry__op *op, const void *ptr, int dev,
+					     const char *what, enum cudaMemoryType *type);
+/* Waits for a stream after a failure: true when a sticky error surfaced. */
+FERRY__HIDDEN bool ferry__drain_sticky(cudaStream_t s);
+FERRY__HIDDEN void ferry__op_init(struct ferry__op *op, ferry_ctx *ctx, void *dst, int dst_dev,
+				  const void *src, int src_dev, cudaStream_t stream,
+				  ferry_report *rep);
+/* A copy whose op is set: the runtime checks, then the ladder; dspan, sspan: the bytes each
+ * side spans. */
+FERRY__HIDDEN ferry_status ferry__execute(ferry_ctx *ctx, struct ferry__op *op, size_t dspan,
+					  size_t sspan);
+
 /* --- peer.c ---------------------------------------------------------------------------------- */
 
 /* Decides whether the op's pair may use the peer path now, setting it up (enable, self-test)

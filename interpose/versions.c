@@ -64,8 +64,6 @@ typedef cudaError_t (*limit_get_fn)(size_t *, enum cudaLimit);
 typedef cudaError_t (*cache_set_fn)(enum cudaFuncCache);
 typedef cudaError_t (*cache_get_fn)(enum cudaFuncCache *);
 
-REAL_FN(batch13_fn, cudaMemcpyBatchAsync)
-REAL_FN(batch13_fn, cudaMemcpyBatchAsync_ptsz)
 REAL_FN(batch3d13_fn, cudaMemcpy3DBatchAsync)
 REAL_FN(batch3d13_fn, cudaMemcpy3DBatchAsync_ptsz)
 REAL_FN(capinfo13_fn, cudaStreamGetCaptureInfo)
@@ -81,6 +79,12 @@ REAL_FN(limit_set_fn, cudaDeviceSetLimit)
 REAL_FN(limit_get_fn, cudaDeviceGetLimit)
 REAL_FN(cache_set_fn, cudaDeviceSetCacheConfig)
 REAL_FN(cache_get_fn, cudaDeviceGetCacheConfig)
+
+/* the interposer's own export of the per-thread twin (wrappers.c) */
+cudaError_t cudaMemcpyBatchAsync_ptsz(void *const *dsts, const void *const *srcs,
+				      const size_t *sizes, size_t count,
+				      struct cudaMemcpyAttributes *attrs, size_t *attrsIdxs,
+				      size_t numAttrs, cudaStream_t stream);
 
 #define CALL(name, args) (real_##name() ? real_##name() args : cudaErrorInsufficientDriver)
 
@@ -117,10 +121,12 @@ static cudaError_t batch12(void *const *dsts, const void *const *srcs, const siz
 			return inj_fail(cudaErrorInvalidValue);
 		}
 	}
-	e = ptsz ? CALL(cudaMemcpyBatchAsync_ptsz,
-			(dsts, srcs, sizes, count, attrs, attrs_idxs, num_attrs, stream))
-		 : CALL(cudaMemcpyBatchAsync,
-			(dsts, srcs, sizes, count, attrs, attrs_idxs, num_attrs, stream));
+	/* the interposer's own (rules apply), for the program's call */
+	inj_tls.adapter_caller = __builtin_return_address(0);
+	e = ptsz ? cudaMemcpyBatchAsync_ptsz(dsts, srcs, sizes, count, attrs, attrs_idxs,
+					     num_attrs, stream)
+		 : cudaMemcpyBatchAsync(dsts, srcs, sizes, count, attrs, attrs_idxs, num_attrs,
+					stream);
 	if (fail_idx)
 		*fail_idx = SIZE_MAX;
 	return e;

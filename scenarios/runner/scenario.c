@@ -151,7 +151,8 @@ static size_t split_alts(char *s, char **alts, size_t max)
 #define NINPUTS 4	/* size/layout, pattern, stream, repeat */
 
 static const char *const copy_keys[] = { "size", "layout", "pattern", "stream", "repeat",
-					 "path", "status", "fallback" };
+					 "path", "status", "fallback", "count", "via" };
+static const char *const via_names[] = { "batch", "loop", "per-item" };
 
 static bool parse_layout(struct parser *p, const char *at, const char *v, struct scn_layout *l)
 {
@@ -215,7 +216,7 @@ static bool add_step(struct parser *p, const struct scn_step *st)
 	return true;
 }
 
-static bool parse_copy(struct parser *p, const char *c)
+static bool parse_copy(struct parser *p, const char *c, bool batch)
 {
 	struct scn_step base;
 	char tok[256], *alts[NINPUTS][MAX_ALTS], inbuf[NINPUTS][256];
@@ -230,6 +231,8 @@ static bool parse_copy(struct parser *p, const char *c)
 	base.stream_dev = -1;
 	base.repeat = 1;
 	base.status = FERRY_OK;
+	base.is_batch = batch;
+	base.count = 1;
 	c = word(c, tok, sizeof(tok));
 	gt = strchr(tok, '>');
 	if (!tok[0] || !gt)
@@ -261,6 +264,35 @@ static bool parse_copy(struct parser *p, const char *c)
 		}
 		if (!*v)
 			return fail(p, at, "%s= needs a value", tok);
+		if ((k == 8 || k == 9) && !batch)
+			return fail(p, at, "%s= belongs to batch steps", tok);
+		if (k == 1 && batch)
+			return fail(p, at, "a batch step copies items of size=, not a layout");
+		if (k == 8) {	/* count=N */
+			uint64_t n;
+
+			if (!ferry__parse_u64(v, 1, 65536, &n))
+				return fail(p, at, "count '%s': expected 1..65536 items", v);
+			base.count = (unsigned)n;
+			continue;
+		}
+		if (k == 9) {	/* via=a|b */
+			char *va[MAX_ALTS];
+			size_t n = split_alts(v, va, MAX_ALTS);
+
+			for (size_t i = 0; i < n; i++) {
+				size_t q;
+
+				for (q = 0; q < 3; q++)
+					if (strcmp(va[i], via_names[q]) == 0)
+						break;
+				if (q == 3)
+					return fail(p, at, "unknown via '%s' (batch, loop, per-item)",
+						    va[i]);
+				base.via_mask |= 1u << q;
+			}
+			continue;
+		}
 		if (k <= 4) {
 			/* inputs: size and layout share axis 0; pattern 1, stream 2, repeat 3 */
 			size_t slot = k <= 1 ? 0 : k - 1;
@@ -389,7 +421,7 @@ static bool parse_copy(struct parser *p, const char *c)
 
 			snprintf(e, sizeof(e), "%d", st.src);
 			snprintf(f, sizeof(f), "%d", st.dst);
-			snprintf(st.text, sizeof(st.text), "copy %s>%s %s%s%s%s",
+			snprintf(st.text, sizeof(st.text), "%s %s>%s %s%s%s%s", batch ? "batch" : "copy",
 				 st.src == SCN_HOST ? "host" : st.src == SCN_PINNED ? "pinned" :
 				 st.src == SCN_REGISTERED ? "registered" : e,
 				 st.dst == SCN_HOST ? "host" : st.dst == SCN_PINNED ? "pinned" :
@@ -416,7 +448,7 @@ static bool parse_copy(struct parser *p, const char *c)
 
 static const char *const config_keys[] = { "chunk", "slots", "budget", "flags" };
 static const char *const flag_names[] = { "never-peer", "always-stage", "no-self-test",
-					  "no-pinned" };
+					  "no-pinned", "no-batch" };
 
 static bool parse_config(struct parser *p, const char *c)
 {
@@ -642,7 +674,7 @@ static bool parse_shim(struct parser *p, const char *c)
 }
 
 static const char *const directives[] = { "scenario", "cites", "devices", "peers", "config",
-					  "fault", "copy", "run", "enable", "cuda", "shim" };
+					  "fault", "copy", "run", "enable", "cuda", "shim", "batch" };
 
 static bool parse_line(struct parser *p, char *line)
 {
@@ -695,7 +727,7 @@ static bool parse_line(struct parser *p, char *line)
 	case 5:
 		return parse_fault(p, c);
 	case 6:
-		return parse_copy(p, c);
+		return parse_copy(p, c, false);
 	case 7: {
 		struct scn_step st;
 
@@ -736,12 +768,14 @@ static bool parse_line(struct parser *p, char *line)
 		return parse_cuda(p, c);
 	case 10:
 		return parse_shim(p, c);
+	case 11:
+		return parse_copy(p, c, true);
 	default: {
 		const char *near = ferry__nearest(dir, directives,
 						  sizeof(directives) / sizeof(directives[0]));
 
 		return fail(p, at, "unknown directive '%s'%s%s%s (scenario, cites, devices, "
-			    "peers, cuda, shim, config, fault, copy, enable, run)", dir,
+			    "peers, cuda, shim, config, fault, copy, batch, enable, run)", dir,
 			    near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
 	}
 	}

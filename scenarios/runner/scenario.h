@@ -22,6 +22,11 @@
  *                             flags=never-peer,always-stage,no-self-test,no-pinned
  *   fault RULE                a fault rule, FERRY_FAULTS's grammar (one a line; repeatable)
  *   copy SRC>DST KEY=VALUE... a copy through libferry, checked byte by byte
+ *   batch SRC>DST count=N size=SIZE KEY=VALUE...
+ *                             N items of SIZE bytes through ferry_copy_batch, each to a
+ *                             shuffled slot of the destination, guard bytes between the
+ *                             slots; the copy keys, and via=batch|loop|per-item (how the
+ *                             items went, report->via)
  *   enable SRC>DST            the scenario itself enables DST's access to SRC first (as
  *                             another library would), and clears the slot after
  *   run CMD ARGS...           an external command under the same interposer; must exit 0
@@ -75,6 +80,9 @@ struct scn_layout {
 struct scn_step {
 	unsigned line;		/* in the file */
 	bool is_run, is_enable;
+	bool is_batch;		/* batch: count items of layout.size through ferry_copy_batch */
+	unsigned count;		/* batch: items */
+	unsigned via_mask;	/* batch: bit per way allowed (batch, loop, per-item); 0: any */
 	char *cmd;		/* run: the command line (a shell runs it) */
 	int src, dst;		/* a device, SCN_HOST or SCN_PINNED */
 	struct scn_layout layout;

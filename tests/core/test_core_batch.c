@@ -1,0 +1,206 @@
+/*
+ * test_core_batch: ferry_copy_batch's own contract, in process on the simulator (2 devices):
+ * bad batches refused before anything is written (overlaps, NULL pointers, a pointer of the
+ * wrong device), empty batches, a capturing stream (the items recorded one node each, never
+ * the batched copy, which a capture drops), and the counters. The ladder's ways (batch, loop,
+ * per-item) and faults are scenarios/ladder/batch.scn's and scenarios/versions/'s.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ferry.h"
+
+#define N 8
+#define SZ 4096
+
+struct bufs {
+	ferry_ctx *ctx;
+	unsigned char *src, *dst;	/* N * SZ on devices 0 and 1 */
+	unsigned char host[N * SZ];
+	cudaStream_t s;
+};
+
+static int setup(void **state)
+{
+	static struct bufs b;
+
+	assert_int_equal(ferry_ctx_init(&b.ctx, NULL), FERRY_OK);
+	for (size_t i = 0; i < sizeof(b.host); i++)
+		b.host[i] = (unsigned char)(i * 31 + 7);
+	assert_int_equal(cudaSetDevice(0), cudaSuccess);
+	assert_int_equal(cudaMalloc((void **)&b.src, N * SZ), cudaSuccess);
+	assert_int_equal(cudaMemcpy(b.src, b.host, N * SZ, cudaMemcpyHostToDevice), cudaSuccess);
+	assert_int_equal(cudaSetDevice(1), cudaSuccess);
+	assert_int_equal(cudaMalloc((void **)&b.dst, N * SZ), cudaSuccess);
+	assert_int_equal(cudaStreamCreateWithFlags(&b.s, cudaStreamNonBlocking), cudaSuccess);
+	assert_int_equal(cudaSetDevice(0), cudaSuccess);
+	*state = &b;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct bufs *b = *state;
+
+	cudaFree(b->src);
+	cudaFree(b->dst);
+	cudaStreamDestroy(b->s);
+	ferry_ctx_fini(b->ctx);
+	return 0;
+}
+
+static void clear_dst(struct bufs *b)
+{
+	assert_int_equal(cudaSetDevice(1), cudaSuccess);
+	assert_int_equal(cudaMemset(b->dst, 0xee, N * SZ), cudaSuccess);
+	assert_int_equal(cudaDeviceSynchronize(), cudaSuccess);
+	assert_int_equal(cudaSetDevice(0), cudaSuccess);
+}
+
+static void assert_dst_untouched(struct bufs *b)
+{
+	unsigned char back[N * SZ];
+
+	assert_int_equal(cudaMemcpy(back, b->dst, sizeof(back), cudaMemcpyDeviceToHost),
+			 cudaSuccess);
+	for (size_t i = 0; i < sizeof(back); i++)
+		if (back[i] != 0xee)
+			fail_msg("byte %zu written by a refused batch", i);
+}
+
+/* item i: source slot i to destination slot N-1-i */
+static void items_reversed(struct bufs *b, ferry_batch_item *it)
+{
+	for (int i = 0; i < N; i++) {
+		it[i].src = b->src + i * SZ;
+		it[i].dst = b->dst + (N - 1 - i) * SZ;
+		it[i].bytes = SZ;
+	}
+}
+
+static void assert_reversed(struct bufs *b)
+{
+	unsigned char back[N * SZ];
+
+	assert_int_equal(cudaMemcpy(back, b->dst, sizeof(back), cudaMemcpyDeviceToHost),
+			 cudaSuccess);
+	for (int i = 0; i < N; i++)
+		assert_memory_equal(back + (N - 1 - i) * SZ, b->host + i * SZ, SZ);
+}
+
+static void refused(struct bufs *b, ferry_batch_item *it, size_t n, const char *msg)
+{
+	ferry_report rep;
+
+	clear_dst(b);
+	assert_int_equal(ferry_copy_batch(b->ctx, it, n, 1, 0, b->s, &rep), FERRY_E_INVALID);
+	if (!strstr(rep.message, msg))
+		fail_msg("message '%s' lacks '%s'", rep.message, msg);
+	assert_dst_untouched(b);
+	assert_int_equal(cudaGetLastError(), cudaSuccess);
+}
+
+static void test_bad_batches_refused(void **state)
+{
+	struct bufs *b = *state;
+	ferry_batch_item it[N];
+
+	items_reversed(b, it);
+	it[5].dst = b->dst + 2 * SZ + 100;	/* over item 5's neighbour's destination */
+	refused(b, it, N, "overlaps item");
+	items_reversed(b, it);
+	it[3].src = NULL;
+	refused(b, it, N, "item 3: the src pointer is NULL");
+	items_reversed(b, it);
+	it[6].dst = b->host;		/* host memory where device 1's is named */
+	refused(b, it, N, "item 6: dst");
+	items_reversed(b, it);
+	it[2].dst = b->src + 2 * SZ + 8;	/* a destination over a source */
+	refused(b, it, N, "item 2");
+	assert_int_equal(ferry_copy_batch(b->ctx, NULL, 3, 1, 0, b->s, NULL), FERRY_E_INVALID);
+	assert_int_equal(ferry_copy_batch(b->ctx, it, N, 5, 0, b->s, NULL), FERRY_E_INVALID);
+}
+
+static void test_empty_batches(void **state)
+{
+	struct bufs *b = *state;
+	ferry_batch_item it[N];
+	ferry_report rep;
+
+	assert_int_equal(ferry_copy_batch(b->ctx, NULL, 0, 1, 0, b->s, &rep), FERRY_OK);
+	items_reversed(b, it);
+	for (int i = 0; i < N; i++)
+		it[i].bytes = 0;
+	clear_dst(b);
+	assert_int_equal(ferry_copy_batch(b->ctx, it, N, 1, 0, b->s, &rep), FERRY_OK);
+	assert_int_equal(rep.bytes, 0);
+	assert_dst_untouched(b);
+}
+
+static void test_batch_and_counters(void **state)
+{
+	struct bufs *b = *state;
+	ferry_batch_item it[N];
+	ferry_counters before, after;
+	ferry_report rep;
+
+	items_reversed(b, it);
+	clear_dst(b);
+	ferry_counters_get(&before);
+	assert_int_equal(ferry_copy_batch(b->ctx, it, N, 1, 0, b->s, &rep), FERRY_OK);
+	ferry_counters_get(&after);
+	assert_int_equal(rep.path, FERRY_PATH_PEER);
+	assert_string_equal(rep.via, "batch");
+	assert_int_equal(rep.bytes, N * SZ);
+	assert_int_equal(after.copies[FERRY_PATH_PEER] - before.copies[FERRY_PATH_PEER], N);
+	assert_int_equal(after.bytes[FERRY_PATH_PEER] - before.bytes[FERRY_PATH_PEER], N * SZ);
+	assert_reversed(b);
+}
+
+/* In a capture every item is a node of its own (cudaMemcpyAsync with cudaMemcpyDefault):
+ * the batched copy would answer 900 and be missing from the graph. */
+static void test_capture_records_every_item(void **state)
+{
+	struct bufs *b = *state;
+	ferry_batch_item it[N];
+	ferry_report rep;
+	cudaGraph_t g = NULL;
+	cudaGraphExec_t ex = NULL;
+	size_t nodes = 0;
+
+	items_reversed(b, it);
+	clear_dst(b);
+	assert_int_equal(cudaStreamBeginCapture(b->s, cudaStreamCaptureModeThreadLocal),
+			 cudaSuccess);
+	assert_int_equal(ferry_copy_batch(b->ctx, it, N, 1, 0, b->s, &rep), FERRY_OK);
+	assert_true(rep.captured);
+	assert_string_equal(rep.via, "per-item");
+	assert_int_equal(cudaStreamEndCapture(b->s, &g), cudaSuccess);
+	assert_int_equal(cudaGraphGetNodes(g, NULL, &nodes), cudaSuccess);
+	assert_int_equal(nodes, N);
+	assert_dst_untouched(b);	/* recorded, not run */
+	assert_int_equal(cudaGraphInstantiate(&ex, g, 0), cudaSuccess);
+	assert_int_equal(cudaGraphLaunch(ex, b->s), cudaSuccess);
+	assert_int_equal(cudaStreamSynchronize(b->s), cudaSuccess);
+	assert_reversed(b);
+	cudaGraphExecDestroy(ex);
+	cudaGraphDestroy(g);
+	assert_int_equal(cudaGetLastError(), cudaSuccess);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_batches_refused),
+		cmocka_unit_test(test_empty_batches),
+		cmocka_unit_test(test_batch_and_counters),
+		cmocka_unit_test(test_capture_records_every_item),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
