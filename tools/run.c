@@ -40,8 +40,10 @@ const char usage_run[] =
 	"  --junit FILE    also write the results as JUnit XML\n"
 	"  --verbose       print each scenario's output\n"
 	"  --cuda LIST     run every scenario under each of these CUDA versions (12.8,13.0 or\n"
-	"                  all: 11.8 12.0 12.2 12.4 12.6 12.8 12.9 13.0) instead of those its\n"
-	"                  `cuda` line names; each version is a run and a line of its own\n"
+	"                  all: 11.8 12.0 12.2 12.4 12.6 12.8 12.9 13.0); a scenario whose\n"
+	"                  `cuda` line names the versions it is written for runs under those\n"
+	"                  of LIST only (none: skipped, and said); each version is a run and a\n"
+	"                  line of its own\n"
 	"  --mutate        also run each scenario that checks bytes with every copy call of\n"
 	"                  libferry damaged (corrupt(bitflip|zero|truncate)); it must fail\n"
 	"\n"
@@ -473,13 +475,13 @@ int cmd_run(int argc, char **argv)
 	char **files = NULL, exec[PATH_MAX], err[4096];
 	size_t nfiles = 0, cap = 0, passed = 0;
 	struct scenario *sc;
-	struct result *res;
+	struct result *res = NULL;
 	double t0 = fr_now();
 	int c, rc;
 	struct campaign_opts co = { .max_faults = 4 };
 	const char *cuda_list[FERRY_CUDA_NVERSIONS];
 	unsigned ncuda = 0;
-	size_t ncases = 0;
+	size_t ncases = 0, nskipped = 0;
 	bool seeded = false;
 	uint64_t v;
 
@@ -571,20 +573,56 @@ int cmd_run(int argc, char **argv)
 			fprintf(stderr, "%s\n", err);
 			ok = false;
 		}
-		/* --cuda: every scenario under these versions instead of its own */
-		if (ok && ncuda) {
-			sc[i].ncuda = ncuda;
-			for (unsigned k = 0; k < ncuda; k++)
-				snprintf(sc[i].cuda[k], sizeof(sc[i].cuda[k]), "%s", cuda_list[k]);
-		}
-		ncases += sc[i].ncuda ? sc[i].ncuda : 1;
 	}
-	res = calloc(ncases ? ncases : 1, sizeof(*res));
 	if (!ok) {
 		fprintf(stderr, "ferry run: nothing was run\n");
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	/* --cuda: every scenario under these versions; one whose cuda line names the versions
+	 * it is written for, under those of them only (none: it is skipped, and said so) */
+	for (size_t i = 0, kept = 0, n = nfiles; i < n; i++) {
+		struct scenario *one = &sc[i];
+
+		if (ncuda) {
+			char own[FERRY_CUDA_NVERSIONS][8];
+			unsigned nown = one->ncuda, k2 = 0;
+
+			memcpy(own, one->cuda, sizeof(own));
+			for (unsigned k = 0; k < ncuda; k++) {
+				bool mine = !nown;
+
+				for (unsigned o = 0; o < nown && !mine; o++)
+					mine = strcmp(own[o], cuda_list[k]) == 0;
+				if (mine)
+					snprintf(one->cuda[k2++], sizeof(one->cuda[0]), "%s", cuda_list[k]);
+			}
+			one->ncuda = k2;
+			if (!k2) {
+				printf("SKIP  %s: written for CUDA", files[i]);
+				for (unsigned o = 0; o < nown; o++)
+					printf("%s%s", o ? "|" : " ", own[o]);
+				printf(" only, none of --cuda's\n");
+				scn_free(one);
+				free(files[i]);
+				nskipped++;
+				nfiles--;
+				continue;
+			}
+		}
+		if (kept != i) {
+			sc[kept] = sc[i];
+			files[kept] = files[i];
+		}
+		ncases += sc[kept].ncuda ? sc[kept].ncuda : 1;
+		kept++;
+	}
+	if (!nfiles) {
+		fprintf(stderr, "ferry run: every scenario was skipped: nothing was run\n");
+		rc = 1;
+		goto out;
+	}
+	res = calloc(ncases ? ncases : 1, sizeof(*res));
 	if (co.runs) {
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -627,9 +665,12 @@ int cmd_run(int argc, char **argv)
 				snprintf(r->why, sizeof(r->why), "a mutant survived");
 		}
 	}
-	printf("%zu run%s of %zu scenario%s: %zu passed, %zu failed (%.1f s)\n", ncases,
-	       ncases == 1 ? "" : "s", nfiles, nfiles == 1 ? "" : "s", passed, ncases - passed,
-	       fr_now() - t0);
+	printf("%zu run%s of %zu scenario%s: %zu passed, %zu failed", ncases,
+	       ncases == 1 ? "" : "s", nfiles, nfiles == 1 ? "" : "s", passed, ncases - passed);
+	if (nskipped)
+		printf(", %zu scenario%s skipped (written for other versions)", nskipped,
+		       nskipped == 1 ? "" : "s");
+	printf(" (%.1f s)\n", fr_now() - t0);
 	if (junit && !write_junit(junit, res, ncases, fr_now() - t0))
 		ok = false;
 	rc = !ok ? EXIT_USAGE : passed == ncases ? 0 : 1;

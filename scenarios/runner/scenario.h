@@ -19,7 +19,8 @@
  *                             V (or one of the V|V list) for capability CAP: checked at the
  *                             end, each a check
  *   config KEY=VALUE...       the copy core's config: chunk=SIZE slots=N budget=SIZE
- *                             flags=never-peer,always-stage,no-self-test,no-pinned
+ *                             flags=never-peer,always-stage,no-self-test,no-pinned,
+ *                             no-batch
  *   fault RULE                a fault rule, FERRY_FAULTS's grammar (one a line; repeatable)
  *   copy SRC>DST KEY=VALUE... a copy through libferry, checked byte by byte
  *   batch SRC>DST count=N size=SIZE KEY=VALUE...

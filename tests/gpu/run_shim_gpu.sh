@@ -1,0 +1,56 @@
+#!/bin/sh
+# run_shim_gpu.sh OUT_DIR CMOCKA_PREFIX JANSSON_PREFIX: on a GPU machine, the version shim and
+# the version emulation over the real CUDA 13.0 runtime (what CI, without a GPU, cannot):
+#   - ferry info, as the runtime is and under emulated 11.8 / 12.8 (the variant table);
+#   - test_versions under every emulated version over the real runtime;
+#   - test_core_batch (ferry_copy_batch's contract, capture included) on the real runtime;
+#   - the scenario suite under every emulated version over the real runtime
+#     (ferry run --backend real --cuda all);
+#   - bench/core_batch: 4096 x 4 KiB and 256 x 1 MiB between two GPUs.
+# SECTIONS: a subset of "info versions batch scenarios bench" (default: all).
+set -u
+out=${1:?usage: run_shim_gpu.sh OUT_DIR CMOCKA_PREFIX JANSSON_PREFIX}
+cm=$2
+js=$3
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=$top/build-gpu
+mkdir -p "$out"
+lib=$(find "$cm" -name libcmocka.so.0 | head -n 1)
+export LD_LIBRARY_PATH="$(dirname "$lib"):${LD_LIBRARY_PATH:-}"
+{ cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMOCKA_INCLUDE_DIR="$cm/usr/include" \
+	-DCMOCKA_LIBRARY="$lib" -DJANSSON_INCLUDE_DIR="$js/usr/include" \
+	-DJANSSON_STATIC="$(find "$js" -name libjansson.a | head -n 1)" &&
+	cmake --build "$build" -j"$(nproc)" --target ferry ferry_inject ferry_sim ferry_nvml \
+		ferry_core ferry-scenario ferry-info test_versions test_core_batch core_batch; } \
+	>"$out/build.log" 2>&1 || {
+	tail -n 30 "$out/build.log"
+	exit 1
+}
+ferry=$build/tools/ferry
+sections=${SECTIONS:-info versions batch scenarios bench}
+on() { case " $sections " in *" $1 "*) return 0 ;; esac; return 1; }
+echo "== $(nvidia-smi -L | wc -l) GPU(s)"
+on info && for v in "" 11.8 12.8; do
+	"$ferry" info --backend real ${v:+--cuda $v} >"$out/info${v:+_$v}.txt" 2>&1
+	echo "ferry info ${v:+--cuda $v}: exit $?"; cat "$out/info${v:+_$v}.txt"
+done
+on versions && for v in 11.8 12.0 12.2 12.4 12.6 12.8 12.9 13.0; do
+	"$ferry" inject --backend real --cuda "$v" -- "$build/tests/unit/test_versions" \
+		>"$out/test_versions_$v.txt" 2>&1
+	echo "test_versions under $v over the real runtime: exit $? \
+($(grep -E 'PASSED|FAILED' "$out/test_versions_$v.txt" | tr '\n' ' '))"
+done
+on batch && {
+	"$build/tests/core/test_core_batch" >"$out/test_core_batch.txt" 2>&1
+	echo "test_core_batch on the real runtime: exit $? \
+($(grep -E 'PASSED|FAILED' "$out/test_core_batch.txt" | tr '\n' ' '))"
+}
+on scenarios && {
+	"$ferry" run --backend real --cuda all "$top/scenarios" >"$out/scenarios.txt" 2>&1
+	echo "ferry run --backend real --cuda all scenarios: exit $?"
+	grep -E '^FAIL|^ +|runs of' "$out/scenarios.txt" | head -40
+}
+on bench && {
+	"$build/bench/core_batch" --reps 21 >"$out/core_batch.txt" 2>&1
+	echo "core_batch: exit $?"; cat "$out/core_batch.txt"
+}
