@@ -23,36 +23,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "ferry.h"
 
 enum way { BATCH, LOOP, PER_COPY, RAW_BATCH, RAW_LOOP, NWAYS };
 static const char *const way_names[NWAYS] = { "batch", "loop", "per-copy", "raw-batch",
 					       "raw-loop" };
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-#define CHECK(x)                                                                             \
-	do {                                                                                 \
-		cudaError_t e_ = (x);                                                        \
-		if (e_ != cudaSuccess) {                                                     \
-			fprintf(stderr, "core_batch: %s: %s (line %d)\n", #x,                 \
-				cudaGetErrorName(e_), __LINE__);                             \
-			exit(1);                                                             \
-		}                                                                            \
-	} while (0)
+#define CHECK(x) BENCH_CHECK("core_batch", x)
 
 typedef cudaError_t (*batch13_fn)(void *const *, const void *const *, const size_t *, size_t,
 				  struct cudaMemcpyAttributes *, size_t *, size_t, cudaStream_t);
@@ -83,8 +61,14 @@ static int run_case(size_t n, size_t size, int src_dev, int dst_dev, int reps, f
 	CHECK(cudaSetDevice(dst_dev));
 	CHECK(cudaMalloc((void **)&dst, n * size));
 	CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
-	for (size_t i = 0; i < n * size; i++)
-		host[i] = (unsigned char)(i * 131 + 17);
+	{
+		uint64_t hx = 0x2545f4914f6cdd1dull;	/* no period: misplaced bytes show */
+
+		for (size_t i = 0; i < n * size; i++) {
+			hx ^= hx << 13, hx ^= hx >> 7, hx ^= hx << 17;
+			host[i] = (unsigned char)(hx >> 24);
+		}
+	}
 	CHECK(cudaMemcpy(src, host, n * size, cudaMemcpyHostToDevice));
 	for (size_t i = 0; i < n; i++)
 		perm[i] = i;
@@ -127,7 +111,7 @@ static int run_case(size_t n, size_t size, int src_dev, int dst_dev, int reps, f
 
 			CHECK(cudaMemsetAsync(dst, 0, n * size, s));
 			CHECK(cudaStreamSynchronize(s));
-			t0 = now_s();
+			t0 = bench_now();
 			switch (w) {
 			case BATCH:
 				st = ferry_copy_batch(ctx, items, n, dst_dev, src_dev, s, NULL);
@@ -153,7 +137,7 @@ static int run_case(size_t n, size_t size, int src_dev, int dst_dev, int reps, f
 				CHECK(cudaStreamSynchronize(s));
 				break;
 			}
-			t[w][r] = now_s() - t0;
+			t[w][r] = bench_now() - t0;
 			if (st != FERRY_OK) {
 				fprintf(stderr, "core_batch: %s failed: %s\n", way_names[w],
 					ferry_status_name(st));
@@ -176,8 +160,7 @@ static int run_case(size_t n, size_t size, int src_dev, int dst_dev, int reps, f
 		double med[NWAYS];
 
 		for (int w = 0; w < NWAYS; w++) {
-			qsort(t[w], (size_t)reps, sizeof(double), cmp_d);
-			med[w] = t[w][reps / 2];
+			med[w] = bench_median(t[w], (size_t)reps);
 			if (w == RAW_BATCH && !raw_batch) {
 				printf("  %-10s (not in this runtime)\n", way_names[w]);
 				continue;

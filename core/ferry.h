@@ -191,7 +191,8 @@ typedef struct ferry_report {
 	const char *via;		/* ferry_copy_batch: how its items went: "batch" (the
 					 * runtime's batched copy, one call), "loop" (a copy call
 					 * per item, one wait), "per-item" (each item its own
-					 * ladder); NULL for the other calls */
+					 * ladder); plans: "graph" or "unplanned"; NULL for the
+					 * other calls */
 	char message[256];		/* on failure: what went wrong and where, in words */
 } ferry_report;
 
@@ -270,6 +271,26 @@ typedef struct ferry_batch_item {
 FERRY_EXTERN ferry_status ferry_copy_batch(ferry_ctx *ctx, const ferry_batch_item *items,
 					   size_t n, int dst_dev, int src_dev, cudaStream_t stream,
 					   ferry_report *report);
+
+/*
+ * Copy plans: a copy that repeats with the same pointers and size (each step of a decode
+ * loop) decided once and built once into a CUDA graph (the staged pipeline included, with
+ * pinned slots of the plan's own), replayed by each launch with one graph launch and one
+ * wait. ferry_plan_create takes the rung ferry_copy would take now (report->path; via
+ * "graph", or "unplanned" where no graph serves, with why in report->message: each launch is
+ * then a ferry_copy). ferry_plan_launch is ordered on stream and finished when it returns;
+ * in a capture it records ferry_copy's copy; a launch that fails falls back to ferry_copy and
+ * the plan drops its graph. The buffers must stay allocated while the plan lives.
+ */
+typedef struct ferry_plan ferry_plan;
+
+FERRY_EXTERN ferry_status ferry_plan_create(ferry_ctx *ctx, ferry_plan **out, void *dst,
+					    int dst_dev, const void *src, int src_dev,
+					    size_t nbytes, ferry_report *report);
+FERRY_EXTERN ferry_status ferry_plan_launch(ferry_plan *plan, cudaStream_t stream,
+					    ferry_report *report);
+/* Releases the plan's graph and slots. NULL is allowed. */
+FERRY_EXTERN void ferry_plan_destroy(ferry_plan *plan);
 
 /*
  * Allocates nbytes on dst_dev (cudaMalloc there, or malloc for FERRY_HOST) and copies src

@@ -114,15 +114,19 @@ static void *translated_primary(void *handle)
 OPTIMIZED INJ_EXPORT void *inj_dlsym(void *handle, const char *name);
 OPTIMIZED INJ_EXPORT void *inj_dlsym(void *handle, const char *name)
 {
-	void *emulated;
-
 	/* RTLD_NEXT and RTLD_DEFAULT find the interposer's export by themselves */
 	if (inj_vd.active && handle != RTLD_NEXT && handle != RTLD_DEFAULT && name &&
 	    strcmp(name, primary_name) == 0)
 		return translated_primary(handle);
-	/* FERRY_CUDA_VERSION: what that version had (versions.c), whoever asks */
-	if (inj.cuda_version && name && inj_version_lookup(name, &emulated))
-		return emulated;
+	/* FERRY_CUDA_VERSION: what that version had (versions.c), whoever asks. No local
+	 * whose address escapes here: it would cost the tail call below (test_vdev's
+	 * next_ok checks that RTLD_NEXT still means the program's next). */
+	if (inj.cuda_version && name) {
+		void *v = inj_version_answer(name);
+
+		if (v != INJ_VERSION_PASS)
+			return v;
+	}
 	TAIL_RETURN get_real_dlsym()(handle, name);
 }
 

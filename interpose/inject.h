@@ -113,6 +113,11 @@ inj_dlsym_fn inj_real_dlsym(void);
 /* FERRY_CUDA_VERSION (versions.c): whether name's lookup is the emulated version's to
  * answer, and its answer (NULL: that version lacks it; else an adapter with its ABI). */
 bool inj_version_lookup(const char *name, void **out);
+/* The same as one pointer: the answer, or INJ_VERSION_PASS when the lookup is the real
+ * dlsym's (no address-taken local in the caller: its tail call survives). */
+extern char inj_version_pass;
+#define INJ_VERSION_PASS ((void *)&inj_version_pass)
+void *inj_version_answer(const char *name);
 /* inj_real(fn), or its twin while a call came in through the twin. */
 static inline void *inj_real_for(int fn)
 {

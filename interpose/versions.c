@@ -547,3 +547,12 @@ bool inj_version_lookup(const char *name, void **out)
 	}
 	return false;
 }
+
+char inj_version_pass;
+
+void *inj_version_answer(const char *name)
+{
+	void *out;
+
+	return inj_version_lookup(name, &out) ? out : INJ_VERSION_PASS;
+}

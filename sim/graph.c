@@ -6,7 +6,8 @@
  * stream in a capture keeps the set of nodes its next captured work depends on (cdeps), an
  * event recorded in a capture keeps that set too, and a stream that waits for such an event
  * joins the capture with it (the fork/join pattern). cudaGraphInstantiate copies the nodes
- * into an executable graph in an order that respects the dependencies; cudaGraphLaunch
+ * into an executable graph in an order that respects the dependencies (drawn at random among
+ * those that do, from the scheduler's seed); cudaGraphLaunch
  * queues them on the stream as ordinary operations, in that order, so they run through the
  * scheduler like any other work (a launch that is not waited for shows as wrong bytes).
  *
@@ -950,25 +951,47 @@ cudaError_t sim_cudaGraphInstantiateWithFlags(cudaGraphExec_t *pGraphExec, cudaG
 		free(x);
 		return cudaErrorMemoryAllocation;
 	}
-	/* Place a node once all its dependencies are placed, in creation order, until none
-	 * is left (or none can be placed: a cycle). */
+	/* Place, one at a time, a node whose dependencies are all placed, drawn at random
+	 * (the scheduler's seeded generator) among those that are ready, until none is left
+	 * (or none can be placed: a cycle). Any such order is one a GPU may run the graph in,
+	 * branches that do not depend on each other in either order: a dependency a graph
+	 * lacks shows as wrong bytes under some seed. */
 	for (struct sim_gnode *n = g->head; n; n = n->next)
 		n->order = 0;
 	while (placed < g->n && progress) {
+		size_t nready = 0, pick;
+
 		progress = false;
-		for (struct sim_gnode *n = g->head; n; n = n->next) {
-			bool ready = !n->order;
+		for (int pass = 0; pass < 2 && !progress; pass++) {
+			size_t k = 0;
 
-			for (size_t i = 0; ready && i < n->ndeps; i++) {
-				const struct sim_gnode *d = (const struct sim_gnode *)n->deps[i];
-
-				ready = d->order && d->order <= placed;
+			if (pass == 1) {
+				if (!nready)
+					break;
+				pick = (size_t)(sim_rand() % nready);
 			}
-			if (!ready)
-				continue;
-			x->ops[placed++] = n->op;
-			n->order = placed;
-			progress = true;
+			for (struct sim_gnode *n = g->head; n; n = n->next) {
+				bool ready = !n->order;
+
+				for (size_t i = 0; ready && i < n->ndeps; i++) {
+					const struct sim_gnode *d =
+						(const struct sim_gnode *)n->deps[i];
+
+					ready = d->order != 0;
+				}
+				if (!ready)
+					continue;
+				if (pass == 0) {
+					nready++;
+					continue;
+				}
+				if (k++ != pick)
+					continue;
+				x->ops[placed++] = n->op;
+				n->order = placed;
+				progress = true;
+				break;
+			}
 		}
 	}
 	if (placed < g->n) {
@@ -1066,8 +1089,8 @@ static cudaError_t launch_op(struct sim_stream *s, const struct sim_node_init *i
 
 /*
  * The nodes are queued on s one after another, in the instantiated order: one valid way to
- * run the graph (a GPU may run independent branches at once; nothing may rely on it not
- * doing so). Measured: a graph can be launched on the legacy and the per-thread streams;
+ * run the graph, drawn at random when it was instantiated (a GPU may run independent
+ * branches at once, or in either order; nothing may rely on one). Measured: a graph can be launched on the legacy and the per-thread streams;
  * launching into a capturing stream answers cudaErrorStreamCaptureUnsupported and
  * invalidates the capture (child graphs are not modelled).
  */

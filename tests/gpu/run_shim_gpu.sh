@@ -6,8 +6,11 @@
 #   - test_core_batch (ferry_copy_batch's contract, capture included) on the real runtime;
 #   - the scenario suite under every emulated version over the real runtime
 #     (ferry run --backend real --cuda all);
-#   - bench/core_batch: 4096 x 4 KiB and 256 x 1 MiB between two GPUs.
-# SECTIONS: a subset of "info versions batch scenarios bench" (default: all).
+#   - test_core_plan (copy plans: peer, one device, the staged pipeline as a graph) on the
+#     real runtime;
+#   - bench/core_batch: 4096 x 4 KiB and 256 x 1 MiB between two GPUs;
+#   - bench/core_plan: a repeated copy replayed as a plan vs plain ferry_copy.
+# SECTIONS: a subset of "info versions batch plan scenarios bench" (default: all).
 set -u
 out=${1:?usage: run_shim_gpu.sh OUT_DIR CMOCKA_PREFIX JANSSON_PREFIX}
 cm=$2
@@ -21,13 +24,14 @@ export LD_LIBRARY_PATH="$(dirname "$lib"):${LD_LIBRARY_PATH:-}"
 	-DCMOCKA_LIBRARY="$lib" -DJANSSON_INCLUDE_DIR="$js/usr/include" \
 	-DJANSSON_STATIC="$(find "$js" -name libjansson.a | head -n 1)" &&
 	cmake --build "$build" -j"$(nproc)" --target ferry ferry_inject ferry_sim ferry_nvml \
-		ferry_core ferry-scenario ferry-info test_versions test_core_batch core_batch; } \
+		ferry_core ferry-scenario ferry-info test_versions test_core_batch test_core_plan \
+		core_batch core_plan; } \
 	>"$out/build.log" 2>&1 || {
 	tail -n 30 "$out/build.log"
 	exit 1
 }
 ferry=$build/tools/ferry
-sections=${SECTIONS:-info versions batch scenarios bench}
+sections=${SECTIONS:-info versions batch plan scenarios bench}
 on() { case " $sections " in *" $1 "*) return 0 ;; esac; return 1; }
 echo "== $(nvidia-smi -L | wc -l) GPU(s)"
 on info && for v in "" 11.8 12.8; do
@@ -45,6 +49,12 @@ on batch && {
 	echo "test_core_batch on the real runtime: exit $? \
 ($(grep -E 'PASSED|FAILED' "$out/test_core_batch.txt" | tr '\n' ' '))"
 }
+on plan && {
+	"$build/tests/core/test_core_plan" >"$out/test_core_plan.txt" 2>&1
+	echo "test_core_plan on the real runtime: exit $? \
+($(grep -E 'PASSED|FAILED' "$out/test_core_plan.txt" | tr '\n' ' '))"
+	grep -E 'FAILED|error|byte' "$out/test_core_plan.txt" | head -10
+}
 on scenarios && {
 	"$ferry" run --backend real --cuda all "$top/scenarios" >"$out/scenarios.txt" 2>&1
 	echo "ferry run --backend real --cuda all scenarios: exit $?"
@@ -53,4 +63,6 @@ on scenarios && {
 on bench && {
 	"$build/bench/core_batch" --reps 21 >"$out/core_batch.txt" 2>&1
 	echo "core_batch: exit $?"; cat "$out/core_batch.txt"
+	"$build/bench/core_plan" --reps 31 >"$out/core_plan.txt" 2>&1
+	echo "core_plan: exit $?"; cat "$out/core_plan.txt"
 }
