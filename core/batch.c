@@ -185,9 +185,19 @@ static ferry_status per_item(ferry_ctx *ctx, const ferry_batch_item *items, size
 		if (st != FERRY_OK) {
 			rep->error = r.error;
 			rep->error_call = r.error_call;
+			rep->path = FERRY_PATH_NONE;
+			/* these three promise that nothing was written: not so once earlier items
+			 * were delivered (a campaign found a batch that said "invalid" after its
+			 * first items had landed) */
+			if (rep->bytes && (st == FERRY_E_INVALID || st == FERRY_E_PENDING ||
+					   st == FERRY_E_CAPTURE)) {
+				snprintf(rep->message, sizeof(rep->message),
+					 "item %zu: %.160s (items before it were delivered)", i,
+					 r.message);
+				return FERRY_E_CUDA;
+			}
 			snprintf(rep->message, sizeof(rep->message), "item %zu: %.200s", i,
 				 r.message);
-			rep->path = FERRY_PATH_NONE;
 			return st;
 		}
 		if (items[i].bytes && (path == FERRY_PATH_NONE || r.path > path))

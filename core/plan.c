@@ -243,9 +243,11 @@ ferry_status ferry_plan_launch(ferry_plan *p, cudaStream_t stream, ferry_report 
 	v = ferry__fail(&op, p->path == FERRY_PATH_PEER ? FERRY__STEP_PEER :
 			     p->path == FERRY_PATH_SAME_DEVICE ? FERRY__STEP_SAME : FERRY__STEP_PINNED,
 			e, call, p->path);
-	if (v != FERRY__NEXT)
-		return ferry__verdict_status(v);
-	/* the graph's way no longer serves: drop it, and copy as ferry_copy does now */
+	if (v == FERRY__STICKY)
+		return FERRY_E_STICKY;
+	/* the graph is an optimization: whatever failed in it (short of a lost context), the
+	 * copy is made as ferry_copy makes it now, which returns its own error where it cannot
+	 * be; the graph is dropped */
 	ferry__fallback(&op, p->path, e, call, FERRY__FB_TRIED);
 	if (p->path == FERRY_PATH_PEER)
 		ferry__pair_demote(p->ctx, p->src_dev, p->dst_dev, e, call);
@@ -254,6 +256,10 @@ ferry_status ferry_plan_launch(ferry_plan *p, cudaStream_t stream, ferry_report 
 		ferry_report r;
 
 		st = ferry_copy(p->ctx, p->dst, p->dst_dev, p->src, p->src_dev, p->bytes, stream, &r);
+		/* the failed launch may have written part of the copy: a status that promises
+		 * nothing was written would say otherwise */
+		if (st == FERRY_E_INVALID || st == FERRY_E_PENDING || st == FERRY_E_CAPTURE)
+			st = FERRY_E_CUDA;
 		for (unsigned f = 0; f < r.nfallbacks && rep->nfallbacks < FERRY_MAX_FALLBACKS; f++)
 			rep->fallbacks[rep->nfallbacks++] = r.fallbacks[f];
 		rep->retries += r.retries;

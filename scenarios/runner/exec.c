@@ -377,6 +377,22 @@ out:
 	return ok;
 }
 
+/* Whether report->via is one of the step's via= (bits: batch, loop, per-item, graph,
+ * unplanned); says why not into r->why. */
+static bool via_ok(struct run *r, const struct scn_step *st, const ferry_report *rep)
+{
+	static const char *const names[] = { "batch", "loop", "per-item", "graph", "unplanned" };
+
+	if (r->any || !st->via_mask)
+		return true;
+	for (unsigned q = 0; q < 5; q++)
+		if ((st->via_mask & (1u << q)) && rep->via && strcmp(rep->via, names[q]) == 0)
+			return true;
+	snprintf(r->why, sizeof(r->why), "went via %s, not as expected",
+		 rep->via ? rep->via : "(none)");
+	return false;
+}
+
 /* batch: count items of size bytes, item i from source slot i to destination slot perm[i],
  * slots BATCH_GAP bytes apart (the gaps, and the guards, must stay untouched). */
 #define BATCH_GAP 64
@@ -459,16 +475,8 @@ static bool batch_step(struct run *r, const struct scn_step *st, size_t index)
 			cudaGetLastError();
 		if (!check_report(r, st, status, &rep))
 			goto out;
-		if (!r->any && status == FERRY_OK && st->via_mask) {
-			unsigned q = !rep.via ? 3 : strcmp(rep.via, "batch") == 0 ? 0 :
-				     strcmp(rep.via, "loop") == 0 ? 1 : 2;
-
-			if (!(st->via_mask & (1u << q))) {
-				snprintf(r->why, sizeof(r->why), "the items went via %s, not as "
-					 "expected", rep.via ? rep.via : "(none)");
-				goto out;
-			}
-		}
+		if (status == FERRY_OK && !via_ok(r, st, &rep))
+			goto out;
 		if (status != FERRY_OK && status != FERRY_E_INVALID && status != FERRY_E_PENDING &&
 		    status != FERRY_E_CAPTURE) {
 			r->checks++;
@@ -515,6 +523,123 @@ out:
 	free(want);
 	free(items);
 	free(perm);
+	return ok;
+}
+
+/* plan: a copy plan made once, launched repeat times with new source bytes each time. */
+static bool plan_step(struct run *r, const struct scn_step *st, size_t index)
+{
+	struct side d = { .where = st->dst }, s = { .where = st->src };
+	unsigned char *sbuf = NULL, *dbuf = NULL, *want = NULL;
+	cudaStream_t stream = 0;
+	ferry_plan *plan = NULL;
+	ferry_report rep;
+	ferry_status status;
+	const char *e;
+	bool ok = false;
+
+	views(&st->layout, &d.v, &s.v);
+	if ((e = side_alloc(&s)) || (e = side_alloc(&d))) {
+		snprintf(r->why, sizeof(r->why), "%s", e);
+		goto out;
+	}
+	sbuf = malloc(s.bytes);
+	dbuf = malloc(d.bytes);
+	want = malloc(d.bytes);
+	if (!sbuf || !dbuf || !want) {
+		snprintf(r->why, sizeof(r->why), "out of host memory for the check");
+		goto out;
+	}
+	if (st->stream_dev >= 0) {
+		int saved;
+
+		cudaGetDevice(&saved);
+		cudaSetDevice(st->stream_dev);
+		cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking);
+		cudaSetDevice(saved);
+	}
+	memset(dbuf, FILL, d.bytes);
+	if ((e = side_put(&d, dbuf))) {
+		snprintf(r->why, sizeof(r->why), "%s", e);
+		goto out;
+	}
+	status = ferry_plan_create(r->ctx, &plan, d.v.ptr, d.v.dev, s.v.ptr, s.v.dev,
+				   st->layout.size, &rep);
+	if (status != FERRY_OK) {
+		/* the plan could not be made: the step's expected status says whether that is
+		 * right */
+		if (cudaPeekAtLastError() != cudaSuccess && status != FERRY_E_STICKY)
+			cudaGetLastError();
+		if (!check_report(r, st, status, &rep))
+			goto out;
+		r->checks++;
+		r->sticky |= status == FERRY_E_STICKY;
+		ok = true;
+		goto out;
+	}
+	for (unsigned rep_i = 0; rep_i < st->repeat; rep_i++) {
+		cudaError_t slot_err;
+
+		fill_pattern(sbuf, s.bytes, st->pattern, index * 1000003u + rep_i + 1);
+		if ((e = side_put(&s, sbuf))) {
+			snprintf(r->why, sizeof(r->why), "%s", e);
+			goto out;
+		}
+		if (cudaDeviceSynchronize() != cudaSuccess)
+			cudaGetLastError();
+		status = ferry_plan_launch(plan, stream, &rep);
+		slot_err = cudaPeekAtLastError();
+		if (status == FERRY_E_PENDING ||
+		    (slot_err != cudaSuccess && status != FERRY_E_STICKY &&
+		     (status == FERRY_OK || slot_err != rep.error))) {
+			snprintf(r->why, sizeof(r->why), "launch %u: the last-error slot holds %s "
+				 "after a launch that returned %s", rep_i + 1,
+				 cudaGetErrorName(slot_err), ferry_status_name(status));
+			goto out;
+		}
+		if (slot_err != cudaSuccess && status != FERRY_E_STICKY)
+			cudaGetLastError();
+		if (!check_report(r, st, status, &rep) || (status == FERRY_OK && !via_ok(r, st, &rep)))
+			goto out;
+		if (status != FERRY_OK) {
+			r->checks++;
+			r->sticky |= status == FERRY_E_STICKY;
+			if (r->sticky)
+				break;
+			continue;
+		}
+		if ((e = side_get(&d, dbuf))) {
+			snprintf(r->why, sizeof(r->why), "%s", e);
+			goto out;
+		}
+		expected(&st->layout, sbuf, want, d.bytes);
+		for (size_t i = 0; i < d.bytes; i++) {
+			if (dbuf[i] != want[i]) {
+				long off = (long)i - GUARD;
+
+				snprintf(r->why, sizeof(r->why),
+					 "launch %u: wrong bytes: first wrong byte at offset %ld%s "
+					 "(expected 0x%02x, got 0x%02x) after FERRY_OK by %s via %s",
+					 rep_i + 1, off, off < 0 ? " (the guard before)" :
+					 (size_t)off >= span(&d.v) ? " (the guard after)" : "",
+					 want[i], dbuf[i], ferry_path_name(rep.path),
+					 rep.via ? rep.via : "-");
+				goto out;
+			}
+		}
+		r->checks++;
+		r->bytes += d.bytes;
+	}
+	ok = true;
+out:
+	ferry_plan_destroy(plan);
+	if (stream)
+		cudaStreamDestroy(stream);
+	side_free(&s);
+	side_free(&d);
+	free(sbuf);
+	free(dbuf);
+	free(want);
 	return ok;
 }
 
@@ -630,6 +755,8 @@ int main(int argc, char **argv)
 				r.checks++;
 		} else if (step->is_batch) {
 			ok = batch_step(&r, step, i);
+		} else if (step->is_plan) {
+			ok = plan_step(&r, step, i);
 		} else {
 			ok = copy_step(&r, step, i);
 		}

@@ -152,7 +152,7 @@ static size_t split_alts(char *s, char **alts, size_t max)
 
 static const char *const copy_keys[] = { "size", "layout", "pattern", "stream", "repeat",
 					 "path", "status", "fallback", "count", "via" };
-static const char *const via_names[] = { "batch", "loop", "per-item" };
+static const char *const via_names[] = { "batch", "loop", "per-item", "graph", "unplanned" };
 
 static bool parse_layout(struct parser *p, const char *at, const char *v, struct scn_layout *l)
 {
@@ -216,8 +216,11 @@ static bool add_step(struct parser *p, const struct scn_step *st)
 	return true;
 }
 
-static bool parse_copy(struct parser *p, const char *c, bool batch)
+enum step_kind { STEP_COPY, STEP_BATCH, STEP_PLAN };
+
+static bool parse_copy(struct parser *p, const char *c, enum step_kind kind)
 {
+	bool batch = kind == STEP_BATCH;
 	struct scn_step base;
 	char tok[256], *alts[NINPUTS][MAX_ALTS], inbuf[NINPUTS][256];
 	size_t nalts[NINPUTS] = { 0, 0, 0, 0 };
@@ -232,6 +235,7 @@ static bool parse_copy(struct parser *p, const char *c, bool batch)
 	base.repeat = 1;
 	base.status = FERRY_OK;
 	base.is_batch = batch;
+	base.is_plan = kind == STEP_PLAN;
 	base.count = 1;
 	c = word(c, tok, sizeof(tok));
 	gt = strchr(tok, '>');
@@ -264,10 +268,12 @@ static bool parse_copy(struct parser *p, const char *c, bool batch)
 		}
 		if (!*v)
 			return fail(p, at, "%s= needs a value", tok);
-		if ((k == 8 || k == 9) && !batch)
-			return fail(p, at, "%s= belongs to batch steps", tok);
-		if (k == 1 && batch)
-			return fail(p, at, "a batch step copies items of size=, not a layout");
+		if ((k == 8 && !batch) || (k == 9 && kind == STEP_COPY))
+			return fail(p, at, "%s= belongs to %s steps", tok,
+				    k == 8 ? "batch" : "batch and plan");
+		if (k == 1 && kind != STEP_COPY)
+			return fail(p, at, "a %s step copies size= bytes, not a layout",
+				    batch ? "batch" : "plan");
 		if (k == 8) {	/* count=N */
 			uint64_t n;
 
@@ -281,14 +287,14 @@ static bool parse_copy(struct parser *p, const char *c, bool batch)
 			size_t n = split_alts(v, va, MAX_ALTS);
 
 			for (size_t i = 0; i < n; i++) {
-				size_t q;
+				size_t q, lo = batch ? 0 : 3, hi = batch ? 3 : 5;
 
-				for (q = 0; q < 3; q++)
+				for (q = lo; q < hi; q++)
 					if (strcmp(va[i], via_names[q]) == 0)
 						break;
-				if (q == 3)
-					return fail(p, at, "unknown via '%s' (batch, loop, per-item)",
-						    va[i]);
+				if (q == hi)
+					return fail(p, at, "unknown via '%s' (%s)", va[i],
+						    batch ? "batch, loop, per-item" : "graph, unplanned");
 				base.via_mask |= 1u << q;
 			}
 			continue;
@@ -421,7 +427,8 @@ static bool parse_copy(struct parser *p, const char *c, bool batch)
 
 			snprintf(e, sizeof(e), "%d", st.src);
 			snprintf(f, sizeof(f), "%d", st.dst);
-			snprintf(st.text, sizeof(st.text), "%s %s>%s %s%s%s%s", batch ? "batch" : "copy",
+			snprintf(st.text, sizeof(st.text), "%s %s>%s %s%s%s%s",
+				 kind == STEP_BATCH ? "batch" : kind == STEP_PLAN ? "plan" : "copy",
 				 st.src == SCN_HOST ? "host" : st.src == SCN_PINNED ? "pinned" :
 				 st.src == SCN_REGISTERED ? "registered" : e,
 				 st.dst == SCN_HOST ? "host" : st.dst == SCN_PINNED ? "pinned" :
@@ -674,7 +681,8 @@ static bool parse_shim(struct parser *p, const char *c)
 }
 
 static const char *const directives[] = { "scenario", "cites", "devices", "peers", "config",
-					  "fault", "copy", "run", "enable", "cuda", "shim", "batch" };
+					  "fault", "copy", "run", "enable", "cuda", "shim", "batch",
+					  "plan" };
 
 static bool parse_line(struct parser *p, char *line)
 {
@@ -727,7 +735,7 @@ static bool parse_line(struct parser *p, char *line)
 	case 5:
 		return parse_fault(p, c);
 	case 6:
-		return parse_copy(p, c, false);
+		return parse_copy(p, c, STEP_COPY);
 	case 7: {
 		struct scn_step st;
 
@@ -769,13 +777,15 @@ static bool parse_line(struct parser *p, char *line)
 	case 10:
 		return parse_shim(p, c);
 	case 11:
-		return parse_copy(p, c, true);
+		return parse_copy(p, c, STEP_BATCH);
+	case 12:
+		return parse_copy(p, c, STEP_PLAN);
 	default: {
 		const char *near = ferry__nearest(dir, directives,
 						  sizeof(directives) / sizeof(directives[0]));
 
 		return fail(p, at, "unknown directive '%s'%s%s%s (scenario, cites, devices, "
-			    "peers, cuda, shim, config, fault, copy, batch, enable, run)", dir,
+			    "peers, cuda, shim, config, fault, copy, batch, plan, enable, run)", dir,
 			    near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
 	}
 	}

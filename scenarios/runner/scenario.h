@@ -28,6 +28,9 @@
  *                             shuffled slot of the destination, guard bytes between the
  *                             slots; the copy keys, and via=batch|loop|per-item (how the
  *                             items went, report->via)
+ *   plan SRC>DST size=SIZE KEY=VALUE...
+ *                             a copy plan (ferry_plan_create) launched repeat= times, the
+ *                             source rewritten before each launch; via=graph|unplanned
  *   enable SRC>DST            the scenario itself enables DST's access to SRC first (as
  *                             another library would), and clears the slot after
  *   run CMD ARGS...           an external command under the same interposer; must exit 0
@@ -82,8 +85,10 @@ struct scn_step {
 	unsigned line;		/* in the file */
 	bool is_run, is_enable;
 	bool is_batch;		/* batch: count items of layout.size through ferry_copy_batch */
+	bool is_plan;		/* plan: a copy plan of layout.size, launched repeat times */
 	unsigned count;		/* batch: items */
-	unsigned via_mask;	/* batch: bit per way allowed (batch, loop, per-item); 0: any */
+	unsigned via_mask;	/* batch, plan: bit per way allowed (batch, loop, per-item,
+				 * graph, unplanned); 0: any */
 	char *cmd;		/* run: the command line (a shell runs it) */
 	int src, dst;		/* a device, SCN_HOST or SCN_PINNED */
 	struct scn_layout layout;
