@@ -171,8 +171,19 @@ static void test_bad_settings(void **state)
 	assert_said("no/such/rules.txt");
 	assert_int_equal(ferry("inject", "--cuda", "12.7", "--", "sh", "-c", touch(), NULL), 2);
 	assert_said("--cuda '12.7'");
+	assert_int_equal(ferry("inject", "--cuda-driver", "14.0", "--", "sh", "-c", touch(), NULL),
+			 2);
+	assert_said("--cuda-driver '14.0'");
 	assert_not_run();
+	/* ferry info: its options go to ferry inject, which names a bad one */
+	assert_int_equal(ferry("info", "--cuda", "12.7", NULL), 2);
+	assert_said("--cuda '12.7'");
+	assert_int_equal(ferry("info", "extra", NULL), 2);
+	assert_said("unexpected argument 'extra'");
+	assert_int_equal(ferry("info", "--devices", "0", NULL), 2);
+	assert_said("--devices '0'");
 }
+
 
 /* --- the program's fate ----------------------------------------------------------------------- */
 
