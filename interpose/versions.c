@@ -18,8 +18,8 @@
  * link time keep 13.0's ABI: it was built against 13.0's header.
  *
  * Not provided: cudaGetDeviceProperties_v2 and the 12.x cudaGetDeviceProperties (their
- * struct layouts differ from 13.0's: hidden, not translated), the graph-edge _v2 names, the
- * external-semaphore _v2 names, 11.8's texture and surface references.
+ * struct layouts differ from 13.0's: hidden, not translated), the external-semaphore _v2
+ * names, 11.8's texture and surface references.
  */
 #include "inject.h"
 
@@ -74,6 +74,31 @@ REAL_FN(prefetch13_fn, cudaMemPrefetchAsync)
 REAL_FN(prefetch13_fn, cudaMemPrefetchAsync_ptsz)
 REAL_FN(advise13_fn, cudaMemAdvise)
 REAL_FN(elapsed_fn, cudaEventElapsedTime)
+typedef cudaError_t (*deps13_fn)(cudaGraph_t, const cudaGraphNode_t *, const cudaGraphNode_t *,
+				 const cudaGraphEdgeData *, size_t);
+typedef cudaError_t (*edges13_fn)(cudaGraph_t, cudaGraphNode_t *, cudaGraphNode_t *,
+				  cudaGraphEdgeData *, size_t *);
+typedef cudaError_t (*nodedeps13_fn)(cudaGraphNode_t, cudaGraphNode_t *, cudaGraphEdgeData *,
+				     size_t *);
+typedef cudaError_t (*addnode13_fn)(cudaGraphNode_t *, cudaGraph_t, const cudaGraphNode_t *,
+				    const cudaGraphEdgeData *, size_t,
+				    struct cudaGraphNodeParams *);
+typedef cudaError_t (*updcap13_fn)(cudaStream_t, cudaGraphNode_t *, const cudaGraphEdgeData *,
+				   size_t, unsigned int);
+typedef cudaError_t (*execupd13_fn)(cudaGraphExec_t, cudaGraph_t,
+				    cudaGraphExecUpdateResultInfo *);
+typedef cudaError_t (*copyattr13_fn)(cudaGraphNode_t, cudaGraphNode_t);
+
+REAL_FN(deps13_fn, cudaGraphAddDependencies)
+REAL_FN(deps13_fn, cudaGraphRemoveDependencies)
+REAL_FN(edges13_fn, cudaGraphGetEdges)
+REAL_FN(nodedeps13_fn, cudaGraphNodeGetDependencies)
+REAL_FN(nodedeps13_fn, cudaGraphNodeGetDependentNodes)
+REAL_FN(addnode13_fn, cudaGraphAddNode)
+REAL_FN(updcap13_fn, cudaStreamUpdateCaptureDependencies)
+REAL_FN(updcap13_fn, cudaStreamUpdateCaptureDependencies_ptsz)
+REAL_FN(execupd13_fn, cudaGraphExecUpdate)
+REAL_FN(copyattr13_fn, cudaGraphKernelNodeCopyAttributes)
 REAL_FN(void_fn, cudaDeviceReset)
 REAL_FN(limit_set_fn, cudaDeviceSetLimit)
 REAL_FN(limit_get_fn, cudaDeviceGetLimit)
@@ -291,6 +316,130 @@ static cudaError_t ad_entry12_ptsz(const char *sym, void **fn, unsigned long lon
 	return entry(sym, fn, flags | cudaEnablePerThreadDefaultStream, status);
 }
 
+/* --- adapters: graph topology without edge data (before 13.0; the _v2 names of 12.3 ... 12.9
+ * have 13.0's ABI) -------------------------------------------------------------------------- */
+
+static cudaError_t ad_add_deps12(cudaGraph_t g, const cudaGraphNode_t *from,
+				 const cudaGraphNode_t *to, size_t n)
+{
+	return CALL(cudaGraphAddDependencies, (g, from, to, NULL, n));
+}
+
+static cudaError_t ad_remove_deps12(cudaGraph_t g, const cudaGraphNode_t *from,
+				    const cudaGraphNode_t *to, size_t n)
+{
+	return CALL(cudaGraphRemoveDependencies, (g, from, to, NULL, n));
+}
+
+static cudaError_t ad_get_edges12(cudaGraph_t g, cudaGraphNode_t *from, cudaGraphNode_t *to,
+				  size_t *n)
+{
+	return CALL(cudaGraphGetEdges, (g, from, to, NULL, n));
+}
+
+static cudaError_t ad_node_deps12(cudaGraphNode_t node, cudaGraphNode_t *deps, size_t *n)
+{
+	return CALL(cudaGraphNodeGetDependencies, (node, deps, NULL, n));
+}
+
+static cudaError_t ad_node_dependents12(cudaGraphNode_t node, cudaGraphNode_t *deps, size_t *n)
+{
+	return CALL(cudaGraphNodeGetDependentNodes, (node, deps, NULL, n));
+}
+
+static cudaError_t ad_add_node12(cudaGraphNode_t *node, cudaGraph_t g,
+				 const cudaGraphNode_t *deps, size_t n,
+				 struct cudaGraphNodeParams *params)
+{
+	return CALL(cudaGraphAddNode, (node, g, deps, NULL, n, params));
+}
+
+static cudaError_t ad_update_capdeps12(cudaStream_t s, cudaGraphNode_t *deps, size_t n,
+				       unsigned int flags)
+{
+	return CALL(cudaStreamUpdateCaptureDependencies, (s, deps, NULL, n, flags));
+}
+
+static cudaError_t ad_update_capdeps12_ptsz(cudaStream_t s, cudaGraphNode_t *deps, size_t n,
+					    unsigned int flags)
+{
+	return CALL(cudaStreamUpdateCaptureDependencies_ptsz, (s, deps, NULL, n, flags));
+}
+
+/* 13.0's ABI under the _v2 names */
+static cudaError_t ad_add_deps_v2(cudaGraph_t g, const cudaGraphNode_t *from,
+				  const cudaGraphNode_t *to, const cudaGraphEdgeData *e, size_t n)
+{
+	return CALL(cudaGraphAddDependencies, (g, from, to, e, n));
+}
+
+static cudaError_t ad_remove_deps_v2(cudaGraph_t g, const cudaGraphNode_t *from,
+				     const cudaGraphNode_t *to, const cudaGraphEdgeData *e,
+				     size_t n)
+{
+	return CALL(cudaGraphRemoveDependencies, (g, from, to, e, n));
+}
+
+static cudaError_t ad_get_edges_v2(cudaGraph_t g, cudaGraphNode_t *from, cudaGraphNode_t *to,
+				   cudaGraphEdgeData *e, size_t *n)
+{
+	return CALL(cudaGraphGetEdges, (g, from, to, e, n));
+}
+
+static cudaError_t ad_node_deps_v2(cudaGraphNode_t node, cudaGraphNode_t *deps,
+				   cudaGraphEdgeData *e, size_t *n)
+{
+	return CALL(cudaGraphNodeGetDependencies, (node, deps, e, n));
+}
+
+static cudaError_t ad_node_dependents_v2(cudaGraphNode_t node, cudaGraphNode_t *deps,
+					 cudaGraphEdgeData *e, size_t *n)
+{
+	return CALL(cudaGraphNodeGetDependentNodes, (node, deps, e, n));
+}
+
+static cudaError_t ad_add_node_v2(cudaGraphNode_t *node, cudaGraph_t g,
+				  const cudaGraphNode_t *deps, const cudaGraphEdgeData *e, size_t n,
+				  struct cudaGraphNodeParams *params)
+{
+	return CALL(cudaGraphAddNode, (node, g, deps, e, n, params));
+}
+
+static cudaError_t ad_update_capdeps_v2(cudaStream_t s, cudaGraphNode_t *deps,
+					const cudaGraphEdgeData *e, size_t n, unsigned int flags)
+{
+	return CALL(cudaStreamUpdateCaptureDependencies, (s, deps, e, n, flags));
+}
+
+static cudaError_t ad_update_capdeps_v2_ptsz(cudaStream_t s, cudaGraphNode_t *deps,
+					     const cudaGraphEdgeData *e, size_t n,
+					     unsigned int flags)
+{
+	return CALL(cudaStreamUpdateCaptureDependencies_ptsz, (s, deps, e, n, flags));
+}
+
+/* 11.x: the error node and the result as out-parameters; 12.0 gathered them in a struct */
+static cudaError_t ad_exec_update11(cudaGraphExec_t ex, cudaGraph_t g, cudaGraphNode_t *err_node,
+				    enum cudaGraphExecUpdateResult *result)
+{
+	cudaGraphExecUpdateResultInfo info;
+	cudaError_t e;
+
+	memset(&info, 0, sizeof(info));
+	e = CALL(cudaGraphExecUpdate, (ex, g, &info));
+	if (err_node)
+		*err_node = info.errorNode;
+	if (result)
+		*result = info.result;
+	return e;
+}
+
+/* before 13.0 the source came first */
+static cudaError_t ad_copy_attrs12(cudaGraphNode_t src, cudaGraphNode_t dst)
+{
+	return CALL(cudaGraphKernelNodeCopyAttributes, (dst, src));
+}
+
 /* --- adapters: prefetch and advise with a device number --------------------------------------- */
 
 static struct cudaMemLocation location(int device)
@@ -447,8 +596,27 @@ static const struct vsym vsyms[] = {
 	{ "cudaStreamGetCaptureInfo_v3_ptsz", 12030, 12090, 0, A(ad_capinfo_v3_ptsz) },
 	{ "cudaStreamBeginCaptureToGraph", 12030, 0, 0, NULL },
 	{ "cudaStreamBeginCaptureToGraph_ptsz", 12030, 0, 0, NULL },
-	/* V10 */
-	{ "cudaGraphAddNode", 12020, 0, 0, NULL },
+	/* V10, V24: graph topology gained edge data in 13.0 (the _v2 names, 12.3 ... 12.9,
+	 * had it already) */
+	{ "cudaGraphAddNode", 12020, 0, 13000, A(ad_add_node12) },
+	{ "cudaGraphAddNode_v2", 12030, 12090, 0, A(ad_add_node_v2) },
+	{ "cudaGraphAddDependencies", 0, 0, 13000, A(ad_add_deps12) },
+	{ "cudaGraphAddDependencies_v2", 12030, 12090, 0, A(ad_add_deps_v2) },
+	{ "cudaGraphRemoveDependencies", 0, 0, 13000, A(ad_remove_deps12) },
+	{ "cudaGraphRemoveDependencies_v2", 12030, 12090, 0, A(ad_remove_deps_v2) },
+	{ "cudaGraphGetEdges", 0, 0, 13000, A(ad_get_edges12) },
+	{ "cudaGraphGetEdges_v2", 12030, 12090, 0, A(ad_get_edges_v2) },
+	{ "cudaGraphNodeGetDependencies", 0, 0, 13000, A(ad_node_deps12) },
+	{ "cudaGraphNodeGetDependencies_v2", 12030, 12090, 0, A(ad_node_deps_v2) },
+	{ "cudaGraphNodeGetDependentNodes", 0, 0, 13000, A(ad_node_dependents12) },
+	{ "cudaGraphNodeGetDependentNodes_v2", 12030, 12090, 0, A(ad_node_dependents_v2) },
+	{ "cudaStreamUpdateCaptureDependencies", 0, 0, 13000, A(ad_update_capdeps12) },
+	{ "cudaStreamUpdateCaptureDependencies_ptsz", 0, 0, 13000, A(ad_update_capdeps12_ptsz) },
+	{ "cudaStreamUpdateCaptureDependencies_v2", 12030, 12090, 0, A(ad_update_capdeps_v2) },
+	{ "cudaStreamUpdateCaptureDependencies_v2_ptsz", 12030, 12090, 0,
+	  A(ad_update_capdeps_v2_ptsz) },
+	{ "cudaGraphExecUpdate", 0, 0, 12000, A(ad_exec_update11) },
+	{ "cudaGraphKernelNodeCopyAttributes", 0, 0, 13000, A(ad_copy_attrs12) },
 	/* V11 */
 	{ "cudaGetDriverEntryPoint", 0, 0, 13000, A(ad_entry12) },
 	{ "cudaGetDriverEntryPoint_ptsz", 0, 0, 13000, A(ad_entry12_ptsz) },

@@ -61,6 +61,10 @@ static const struct {
 	{ "cudaStreamGetCaptureInfo_v2_ptsz", 0, 12090 },
 	{ "cudaStreamGetCaptureInfo_v3", 12030, 12090 },
 	{ "cudaStreamBeginCaptureToGraph", 12030, 0 },
+	{ "cudaGraphAddNode", 12020, 0 },
+	{ "cudaGraphAddDependencies_v2", 12030, 12090 },
+	{ "cudaGraphGetEdges_v2", 12030, 12090 },
+	{ "cudaStreamUpdateCaptureDependencies_v2", 12030, 12090 },
 	{ "cudaGetDriverEntryPointByVersion", 12050, 0 },
 	{ "cudaMemPrefetchAsync_v2", 12020, 12090 },
 	{ "cudaMemAdvise_v2", 12020, 12090 },
@@ -339,6 +343,73 @@ static void test_capture_and_instantiate(void **state)
 	cudaStreamDestroy(s);
 }
 
+typedef cudaError_t (*deps12_fn)(cudaGraph_t, const cudaGraphNode_t *, const cudaGraphNode_t *,
+				 size_t);
+typedef cudaError_t (*deps13_fn)(cudaGraph_t, const cudaGraphNode_t *, const cudaGraphNode_t *,
+				 const cudaGraphEdgeData *, size_t);
+
+/* An edge added through the version's cudaGraphAddDependencies (and _v2 where the version has
+ * it): a -> b instantiates; b -> a then makes a cycle, which instantiation refuses. A wrong
+ * ABI would add no edge, or the wrong one. */
+static void add_edge(void *f, bool v13, cudaGraph_t g, cudaGraphNode_t from, cudaGraphNode_t to)
+{
+	if (v13)
+		assert_int_equal(((deps13_fn)(uintptr_t)f)(g, &from, &to, NULL, 1), cudaSuccess);
+	else
+		assert_int_equal(((deps12_fn)(uintptr_t)f)(g, &from, &to, 1), cudaSuccess);
+}
+
+static void check_edges_through(void *f, bool v13)
+{
+	cudaGraph_t g;
+	cudaGraphNode_t a, b;
+	cudaGraphExec_t ex;
+
+	assert_int_equal(cudaGraphCreate(&g, 0), cudaSuccess);
+	assert_int_equal(cudaGraphAddEmptyNode(&a, g, NULL, 0), cudaSuccess);
+	assert_int_equal(cudaGraphAddEmptyNode(&b, g, NULL, 0), cudaSuccess);
+	add_edge(f, v13, g, a, b);
+	assert_int_equal(cudaGraphInstantiate(&ex, g, 0), cudaSuccess);
+	cudaGraphExecDestroy(ex);
+	add_edge(f, v13, g, b, a);
+	assert_int_not_equal(cudaGraphInstantiate(&ex, g, 0), cudaSuccess);
+	cudaGetLastError();
+	cudaGraphDestroy(g);
+}
+
+static void test_graph_edges_abi(void **state)
+{
+	void *plain = sym("cudaGraphAddDependencies"), *v2 = sym("cudaGraphAddDependencies_v2");
+
+	(void)state;
+	assert_non_null(plain);
+	check_edges_through(plain, ver >= 13000);
+	if (v2)
+		check_edges_through(v2, true);
+}
+
+typedef cudaError_t (*exec_update11_fn)(cudaGraphExec_t, cudaGraph_t, cudaGraphNode_t *,
+					enum cudaGraphExecUpdateResult *);
+
+/* 11.8's cudaGraphExecUpdate writes the error node and the result through its third and
+ * fourth arguments (the simulator does not update graphs: it refuses, through that ABI). */
+static void test_exec_update_abi(void **state)
+{
+	void *f = sym("cudaGraphExecUpdate");
+	cudaGraphNode_t node = (cudaGraphNode_t)(uintptr_t)1;
+	enum cudaGraphExecUpdateResult res = (enum cudaGraphExecUpdateResult)77;
+
+	(void)state;
+	if (ver >= 12000)
+		skip();
+	assert_non_null(f);
+	assert_int_not_equal(((exec_update11_fn)(uintptr_t)f)(NULL, NULL, &node, &res),
+			     cudaSuccess);
+	cudaGetLastError();
+	assert_null(node);
+	assert_int_not_equal(res, 77);
+}
+
 typedef cudaError_t (*entry11_fn)(const char *, void **, unsigned long long);
 typedef cudaError_t (*entry12_fn)(const char *, void **, unsigned long long,
 				  enum cudaDriverEntryPointQueryResult *);
@@ -380,6 +451,8 @@ int main(void)
 		cmocka_unit_test(test_batch_abi),
 		cmocka_unit_test(test_capture_and_instantiate),
 		cmocka_unit_test(test_driver_entry_abi),
+		cmocka_unit_test(test_graph_edges_abi),
+		cmocka_unit_test(test_exec_update_abi),
 	};
 
 	ver = parse(getenv("FERRY_CUDA_VERSION"));
