@@ -7,23 +7,11 @@
 #   - on 2 GPUs, rules on real peer copies (examples/peer_ring under error and corrupt rules);
 #   - the interposer's overhead over the real runtime (bench/inject_overhead).
 set -u
-out=${1:?usage: run_inject_gpu.sh OUT_DIR CMOCKA_PREFIX JANSSON_PREFIX}
-cm=$2
-js=$3
-top=$(cd "$(dirname "$0")/../.." && pwd)
-build=$top/build-gpu
-mkdir -p "$out"
-lib=$(find "$cm" -name libcmocka.so.0 | head -n 1)
-export LD_LIBRARY_PATH="$(dirname "$lib"):${LD_LIBRARY_PATH:-}"
-{ cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMOCKA_INCLUDE_DIR="$cm/usr/include" \
-	-DCMOCKA_LIBRARY="$lib" -DJANSSON_INCLUDE_DIR="$js/usr/include" \
-	-DJANSSON_STATIC="$(find "$js" -name libjansson.a | head -n 1)" &&
-	cmake --build "$build" -j"$(nproc)" --target ferry ferry_inject ferry_sim ferry_nvml peer_ring \
-		inject_overhead conf_device conf_memory conf_copy conf_misuse conf_peer conf_stream \
-		conf_event conf_errors; } >"$out/build.log" 2>&1 || {
-	tail -n 30 "$out/build.log"
-	exit 1
-}
+. "$(dirname "$0")/build_gpu.sh"
+gpu_build "${1:?usage: run_inject_gpu.sh OUT_DIR CMOCKA_PREFIX JANSSON_PREFIX}" "${2:?}" "${3:?}" \
+	ferry ferry_inject ferry_sim ferry_nvml peer_ring inject_overhead conf_device \
+	conf_memory conf_copy conf_misuse conf_peer conf_stream conf_event conf_errors
+out=$1
 ngpu=$(nvidia-smi -L | wc -l)
 ferry=$build/tools/ferry
 conf=$top/tests/conformance/run_conformance.sh

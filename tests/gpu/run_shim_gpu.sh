@@ -12,24 +12,11 @@
 #   - bench/core_plan: a repeated copy replayed as a plan vs plain ferry_copy.
 # SECTIONS: a subset of "info versions batch plan scenarios bench" (default: all).
 set -u
-out=${1:?usage: run_shim_gpu.sh OUT_DIR CMOCKA_PREFIX JANSSON_PREFIX}
-cm=$2
-js=$3
-top=$(cd "$(dirname "$0")/../.." && pwd)
-build=$top/build-gpu
-mkdir -p "$out"
-lib=$(find "$cm" -name libcmocka.so.0 | head -n 1)
-export LD_LIBRARY_PATH="$(dirname "$lib"):${LD_LIBRARY_PATH:-}"
-{ cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMOCKA_INCLUDE_DIR="$cm/usr/include" \
-	-DCMOCKA_LIBRARY="$lib" -DJANSSON_INCLUDE_DIR="$js/usr/include" \
-	-DJANSSON_STATIC="$(find "$js" -name libjansson.a | head -n 1)" &&
-	cmake --build "$build" -j"$(nproc)" --target ferry ferry_inject ferry_sim ferry_nvml \
-		ferry_core ferry-scenario ferry-info test_versions test_core_batch test_core_plan \
-		core_batch core_plan; } \
-	>"$out/build.log" 2>&1 || {
-	tail -n 30 "$out/build.log"
-	exit 1
-}
+. "$(dirname "$0")/build_gpu.sh"
+gpu_build "${1:?usage: run_shim_gpu.sh OUT_DIR CMOCKA_PREFIX JANSSON_PREFIX}" "${2:?}" "${3:?}" \
+	ferry ferry_inject ferry_sim ferry_nvml ferry_core ferry-scenario ferry-info \
+	test_versions test_core_batch test_core_plan core_batch core_plan
+out=$1
 ferry=$build/tools/ferry
 sections=${SECTIONS:-info versions batch plan scenarios bench}
 on() { case " $sections " in *" $1 "*) return 0 ;; esac; return 1; }
