@@ -270,111 +270,126 @@ static bool check_report(struct run *r, const struct scn_step *st, ferry_status 
 	return true;
 }
 
-static bool copy_step(struct run *r, const struct scn_step *st, size_t index)
-{
-	struct side d = { .where = st->dst }, s = { .where = st->src };
-	unsigned char *sbuf = NULL, *dbuf = NULL, *want = NULL;
-	cudaStream_t stream = 0;
-	const char *e;
-	bool ok = false;
+/* --- what the copying steps share ------------------------------------------------------------ */
 
-	views(&st->layout, &d.v, &s.v);
-	if ((e = side_alloc(&s)) || (e = side_alloc(&d))) {
+/* A copying step's buffers: both sides (their views set by the step), host images of them,
+ * and the caller's stream. */
+struct bufs {
+	struct side d, s;
+	unsigned char *sbuf, *dbuf, *want;
+	cudaStream_t stream;
+};
+
+static bool bufs_make(struct run *r, const struct scn_step *st, struct bufs *b)
+{
+	const char *e;
+
+	if ((e = side_alloc(&b->s)) || (e = side_alloc(&b->d))) {
 		snprintf(r->why, sizeof(r->why), "%s", e);
-		goto out;
+		return false;
 	}
-	sbuf = malloc(s.bytes);
-	dbuf = malloc(d.bytes);
-	want = malloc(d.bytes);
-	if (!sbuf || !dbuf || !want) {
+	b->sbuf = malloc(b->s.bytes);
+	b->dbuf = malloc(b->d.bytes);
+	b->want = malloc(b->d.bytes);
+	if (!b->sbuf || !b->dbuf || !b->want) {
 		snprintf(r->why, sizeof(r->why), "out of host memory for the check");
-		goto out;
+		return false;
 	}
 	if (st->stream_dev >= 0) {
 		int saved;
 
 		cudaGetDevice(&saved);
 		cudaSetDevice(st->stream_dev);
-		cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking);
+		cudaStreamCreateWithFlags(&b->stream, cudaStreamNonBlocking);
 		cudaSetDevice(saved);
 	}
-	for (unsigned rep_i = 0; rep_i < st->repeat; rep_i++) {
-		ferry_report rep;
-		ferry_status status;
+	return true;
+}
 
-		fill_pattern(sbuf, s.bytes, st->pattern, index * 1000003u + rep_i + 1);
-		memset(dbuf, FILL, d.bytes);
-		if ((e = side_put(&s, sbuf)) || (e = side_put(&d, dbuf))) {
-			snprintf(r->why, sizeof(r->why), "%s", e);
-			goto out;
-		}
-		if (cudaDeviceSynchronize() != cudaSuccess)
-			cudaGetLastError();
-		status = ferry_copy_strided(r->ctx, &d.v, &s.v, stream, &rep);
-		{
-			/* the slot after the call: clean, unless ferry returned that error (or
-			 * the context is lost); the scenario keeps it clean, so ferry never has
-			 * reason to answer FERRY_E_PENDING */
-			cudaError_t slot = cudaPeekAtLastError();
+static void bufs_free(struct bufs *b)
+{
+	if (b->stream)
+		cudaStreamDestroy(b->stream);
+	side_free(&b->s);
+	side_free(&b->d);
+	free(b->sbuf);
+	free(b->dbuf);
+	free(b->want);
+}
 
-			if (status == FERRY_E_PENDING ||
-			    (slot != cudaSuccess && status != FERRY_E_STICKY &&
-			     (status == FERRY_OK || slot != rep.error))) {
-				snprintf(r->why, sizeof(r->why),
-					 "the last-error slot holds %s after a copy that returned %s "
-					 "(a tolerated error leaked: F05)",
-					 cudaGetErrorName(slot), ferry_status_name(status));
-				goto out;
-			}
-			if (slot != cudaSuccess && status != FERRY_E_STICKY)
-				cudaGetLastError();	/* the caller's to clear, as it got it */
-		}
-		if (!check_report(r, st, status, &rep))
-			goto out;
-		if (status != FERRY_OK && status != FERRY_E_INVALID && status != FERRY_E_PENDING &&
-		    status != FERRY_E_CAPTURE) {
-			r->checks++;	/* the error expected; the destination is undefined */
-			r->sticky |= status == FERRY_E_STICKY;
-			if (r->sticky)
-				break;	/* nothing works after it */
-			continue;
-		}
-		if ((e = side_get(&d, dbuf))) {
-			snprintf(r->why, sizeof(r->why), "%s", e);
-			goto out;
-		}
-		if (status == FERRY_OK)
-			expected(&st->layout, sbuf, want, d.bytes);
-		else
-			memset(want, FILL, d.bytes);	/* refused: nothing written */
-		for (size_t i = 0; i < d.bytes; i++) {
-			if (dbuf[i] != want[i]) {
-				long off = (long)i - GUARD;
+/* A new seeded source (and, with dst, a destination of FILL bytes) in place, the device
+ * idle: what the copy under test starts from. */
+static bool bufs_fill(struct run *r, const struct scn_step *st, struct bufs *b, size_t index,
+		      unsigned rep_i, bool dst)
+{
+	const char *e;
 
-				snprintf(r->why, sizeof(r->why),
-					 "%s: first wrong byte at offset %ld%s (expected 0x%02x, got "
-					 "0x%02x) after %s by %s",
-					 status == FERRY_OK ? "wrong bytes" : "written after a refusal",
-					 off, off < 0 ? " (the guard before)" :
-					 (size_t)off >= span(&d.v) ? " (the guard after)" : "",
-					 want[i], dbuf[i], ferry_status_name(status),
-					 ferry_path_name(rep.path));
-				goto out;
-			}
-		}
-		r->checks++;
-		r->bytes += d.bytes;
+	fill_pattern(b->sbuf, b->s.bytes, st->pattern, index * 1000003u + rep_i + 1);
+	if (dst)
+		memset(b->dbuf, FILL, b->d.bytes);
+	if ((e = side_put(&b->s, b->sbuf)) || (dst && (e = side_put(&b->d, b->dbuf)))) {
+		snprintf(r->why, sizeof(r->why), "%s", e);
+		return false;
 	}
-	ok = true;
-out:
-	if (stream)
-		cudaStreamDestroy(stream);
-	side_free(&s);
-	side_free(&d);
-	free(sbuf);
-	free(dbuf);
-	free(want);
-	return ok;
+	if (cudaDeviceSynchronize() != cudaSuccess)
+		cudaGetLastError();
+	return true;
+}
+
+/* The destination read back into dbuf. */
+static bool bufs_read(struct run *r, struct bufs *b)
+{
+	const char *e = side_get(&b->d, b->dbuf);
+
+	if (e)
+		snprintf(r->why, sizeof(r->why), "%s", e);
+	return !e;
+}
+
+/* The first byte where dbuf and want differ, or SIZE_MAX. */
+static size_t first_mismatch(const struct bufs *b)
+{
+	for (size_t i = 0; i < b->d.bytes; i++)
+		if (b->dbuf[i] != b->want[i])
+			return i;
+	return SIZE_MAX;
+}
+
+/* The last-error slot after a call of the copy core (what: "a copy", "a batch" ...): clean,
+ * unless ferry returned that error (or the context is lost); the scenario keeps it clean, so
+ * ferry never has reason to answer FERRY_E_PENDING. An error ferry returned is cleared, as
+ * its caller would. */
+static bool slot_after(struct run *r, const char *what, ferry_status status,
+		       const ferry_report *rep)
+{
+	cudaError_t slot = cudaPeekAtLastError();
+
+	if (status == FERRY_E_PENDING ||
+	    (slot != cudaSuccess && status != FERRY_E_STICKY &&
+	     (status == FERRY_OK || slot != rep->error))) {
+		snprintf(r->why, sizeof(r->why),
+			 "the last-error slot holds %s after %s that returned %s (a tolerated "
+			 "error leaked: F05)",
+			 cudaGetErrorName(slot), what, ferry_status_name(status));
+		return false;
+	}
+	if (slot != cudaSuccess && status != FERRY_E_STICKY)
+		cudaGetLastError();
+	return true;
+}
+
+/* An error the step expected that leaves the destination undefined: counted as a check, and
+ * true (nothing to compare); *lost when the context is lost. The errors that promise nothing
+ * was written (invalid, pending, capture) answer false: the destination is compared. */
+static bool undefined_after(struct run *r, ferry_status status, bool *lost)
+{
+	if (status == FERRY_OK || status == FERRY_E_INVALID || status == FERRY_E_PENDING ||
+	    status == FERRY_E_CAPTURE)
+		return false;
+	r->checks++;
+	r->sticky |= status == FERRY_E_STICKY;
+	*lost = r->sticky;
+	return true;
 }
 
 /* Whether report->via is one of the step's via= (bits: batch, loop, per-item, graph,
@@ -393,6 +408,57 @@ static bool via_ok(struct run *r, const struct scn_step *st, const ferry_report 
 	return false;
 }
 
+/* --- the copying steps ----------------------------------------------------------------------- */
+
+static bool copy_step(struct run *r, const struct scn_step *st, size_t index)
+{
+	struct bufs b = { .d = { .where = st->dst }, .s = { .where = st->src } };
+	bool ok = false, lost = false;
+
+	views(&st->layout, &b.d.v, &b.s.v);
+	if (!bufs_make(r, st, &b))
+		goto out;
+	for (unsigned rep_i = 0; rep_i < st->repeat && !lost; rep_i++) {
+		ferry_report rep;
+		ferry_status status;
+		size_t i;
+
+		if (!bufs_fill(r, st, &b, index, rep_i, true))
+			goto out;
+		status = ferry_copy_strided(r->ctx, &b.d.v, &b.s.v, b.stream, &rep);
+		if (!slot_after(r, "a copy", status, &rep) || !check_report(r, st, status, &rep))
+			goto out;
+		if (undefined_after(r, status, &lost))
+			continue;
+		if (!bufs_read(r, &b))
+			goto out;
+		if (status == FERRY_OK)
+			expected(&st->layout, b.sbuf, b.want, b.d.bytes);
+		else
+			memset(b.want, FILL, b.d.bytes);	/* refused: nothing written */
+		i = first_mismatch(&b);
+		if (i != SIZE_MAX) {
+			long off = (long)i - GUARD;
+
+			snprintf(r->why, sizeof(r->why),
+				 "%s: first wrong byte at offset %ld%s (expected 0x%02x, got 0x%02x) "
+				 "after %s by %s",
+				 status == FERRY_OK ? "wrong bytes" : "written after a refusal", off,
+				 off < 0 ? " (the guard before)" :
+				 (size_t)off >= span(&b.d.v) ? " (the guard after)" : "",
+				 b.want[i], b.dbuf[i], ferry_status_name(status),
+				 ferry_path_name(rep.path));
+			goto out;
+		}
+		r->checks++;
+		r->bytes += b.d.bytes;
+	}
+	ok = true;
+out:
+	bufs_free(&b);
+	return ok;
+}
+
 /* batch: count items of size bytes, item i from source slot i to destination slot perm[i],
  * slots BATCH_GAP bytes apart (the gaps, and the guards, must stay untouched). */
 #define BATCH_GAP 64
@@ -400,32 +466,20 @@ static bool via_ok(struct run *r, const struct scn_step *st, const ferry_report 
 static bool batch_step(struct run *r, const struct scn_step *st, size_t index)
 {
 	size_t n = st->count, size = st->layout.size, slot = size + BATCH_GAP;
-	struct side d = { .where = st->dst }, s = { .where = st->src };
-	unsigned char *sbuf = NULL, *dbuf = NULL, *want = NULL;
+	struct bufs b = { .d = { .where = st->dst }, .s = { .where = st->src } };
 	ferry_batch_item *items = calloc(n, sizeof(*items));
 	size_t *perm = calloc(n, sizeof(*perm));
-	cudaStream_t stream = 0;
-	const char *e;
-	bool ok = false;
+	bool ok = false, lost = false;
 	uint64_t x = index * 7919u + 17;
 
-	d.v.ndim = s.v.ndim = 1;
-	d.v.extent[0] = s.v.extent[0] = n * slot - BATCH_GAP;
+	b.d.v.ndim = b.s.v.ndim = 1;
+	b.d.v.extent[0] = b.s.v.extent[0] = n * slot - BATCH_GAP;
 	if (!items || !perm) {
 		snprintf(r->why, sizeof(r->why), "out of host memory for %zu items", n);
 		goto out;
 	}
-	if ((e = side_alloc(&s)) || (e = side_alloc(&d))) {
-		snprintf(r->why, sizeof(r->why), "%s", e);
+	if (!bufs_make(r, st, &b))
 		goto out;
-	}
-	sbuf = malloc(s.bytes);
-	dbuf = malloc(d.bytes);
-	want = malloc(d.bytes);
-	if (!sbuf || !dbuf || !want) {
-		snprintf(r->why, sizeof(r->why), "out of host memory for the check");
-		goto out;
-	}
 	/* a seeded shuffle: items land out of order */
 	for (size_t i = 0; i < n; i++)
 		perm[i] = i;
@@ -436,91 +490,49 @@ static bool batch_step(struct run *r, const struct scn_step *st, size_t index)
 		perm[j] = t;
 	}
 	for (size_t i = 0; i < n; i++) {
-		items[i].src = (unsigned char *)s.v.ptr + i * slot;
-		items[i].dst = (unsigned char *)d.v.ptr + perm[i] * slot;
+		items[i].src = (unsigned char *)b.s.v.ptr + i * slot;
+		items[i].dst = (unsigned char *)b.d.v.ptr + perm[i] * slot;
 		items[i].bytes = size;
 	}
-	if (st->stream_dev >= 0) {
-		int saved;
-
-		cudaGetDevice(&saved);
-		cudaSetDevice(st->stream_dev);
-		cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking);
-		cudaSetDevice(saved);
-	}
-	for (unsigned rep_i = 0; rep_i < st->repeat; rep_i++) {
+	for (unsigned rep_i = 0; rep_i < st->repeat && !lost; rep_i++) {
 		ferry_report rep;
 		ferry_status status;
-		cudaError_t slot_err;
+		size_t i;
 
-		fill_pattern(sbuf, s.bytes, st->pattern, index * 1000003u + rep_i + 1);
-		memset(dbuf, FILL, d.bytes);
-		if ((e = side_put(&s, sbuf)) || (e = side_put(&d, dbuf))) {
-			snprintf(r->why, sizeof(r->why), "%s", e);
+		if (!bufs_fill(r, st, &b, index, rep_i, true))
 			goto out;
-		}
-		if (cudaDeviceSynchronize() != cudaSuccess)
-			cudaGetLastError();
-		status = ferry_copy_batch(r->ctx, items, n, d.v.dev, s.v.dev, stream, &rep);
-		slot_err = cudaPeekAtLastError();
-		if (status == FERRY_E_PENDING ||
-		    (slot_err != cudaSuccess && status != FERRY_E_STICKY &&
-		     (status == FERRY_OK || slot_err != rep.error))) {
-			snprintf(r->why, sizeof(r->why), "the last-error slot holds %s after a batch "
-				 "that returned %s", cudaGetErrorName(slot_err),
-				 ferry_status_name(status));
+		status = ferry_copy_batch(r->ctx, items, n, b.d.v.dev, b.s.v.dev, b.stream, &rep);
+		if (!slot_after(r, "a batch", status, &rep) || !check_report(r, st, status, &rep) ||
+		    (status == FERRY_OK && !via_ok(r, st, &rep)))
 			goto out;
-		}
-		if (slot_err != cudaSuccess && status != FERRY_E_STICKY)
-			cudaGetLastError();
-		if (!check_report(r, st, status, &rep))
-			goto out;
-		if (status == FERRY_OK && !via_ok(r, st, &rep))
-			goto out;
-		if (status != FERRY_OK && status != FERRY_E_INVALID && status != FERRY_E_PENDING &&
-		    status != FERRY_E_CAPTURE) {
-			r->checks++;
-			r->sticky |= status == FERRY_E_STICKY;
-			if (r->sticky)
-				break;
+		if (undefined_after(r, status, &lost))
 			continue;
-		}
-		if ((e = side_get(&d, dbuf))) {
-			snprintf(r->why, sizeof(r->why), "%s", e);
+		if (!bufs_read(r, &b))
 			goto out;
-		}
-		memset(want, FILL, d.bytes);
+		memset(b.want, FILL, b.d.bytes);
 		if (status == FERRY_OK)
-			for (size_t i = 0; i < n; i++)
-				memcpy(want + GUARD + perm[i] * slot, sbuf + GUARD + i * slot, size);
-		for (size_t i = 0; i < d.bytes; i++) {
-			if (dbuf[i] != want[i]) {
-				long off = (long)i - GUARD;
+			for (size_t k = 0; k < n; k++)
+				memcpy(b.want + GUARD + perm[k] * slot, b.sbuf + GUARD + k * slot, size);
+		i = first_mismatch(&b);
+		if (i != SIZE_MAX) {
+			long off = (long)i - GUARD;
 
-				snprintf(r->why, sizeof(r->why),
-					 "%s: first wrong byte at offset %ld (slot %ld, byte %ld of it%s; "
-					 "expected 0x%02x, got 0x%02x) after %s by %s via %s",
-					 status == FERRY_OK ? "wrong bytes" : "written after a refusal",
-					 off, off < 0 ? -1 : off / (long)slot,
-					 off < 0 ? off : off % (long)slot,
-					 off >= 0 && (size_t)(off % (long)slot) >= size ? ", a gap" : "",
-					 want[i], dbuf[i], ferry_status_name(status),
-					 ferry_path_name(rep.path), rep.via ? rep.via : "-");
-				goto out;
-			}
+			snprintf(r->why, sizeof(r->why),
+				 "%s: first wrong byte at offset %ld (slot %ld, byte %ld of it%s; "
+				 "expected 0x%02x, got 0x%02x) after %s by %s via %s",
+				 status == FERRY_OK ? "wrong bytes" : "written after a refusal", off,
+				 off < 0 ? -1 : off / (long)slot, off < 0 ? off : off % (long)slot,
+				 off >= 0 && (size_t)(off % (long)slot) >= size ? ", a gap" : "",
+				 b.want[i], b.dbuf[i], ferry_status_name(status),
+				 ferry_path_name(rep.path), rep.via ? rep.via : "-");
+			goto out;
 		}
 		r->checks++;
-		r->bytes += d.bytes;
+		r->bytes += b.d.bytes;
 	}
 	ok = true;
 out:
-	if (stream)
-		cudaStreamDestroy(stream);
-	side_free(&s);
-	side_free(&d);
-	free(sbuf);
-	free(dbuf);
-	free(want);
+	bufs_free(&b);
 	free(items);
 	free(perm);
 	return ok;
@@ -529,48 +541,28 @@ out:
 /* plan: a copy plan made once, launched repeat times with new source bytes each time. */
 static bool plan_step(struct run *r, const struct scn_step *st, size_t index)
 {
-	struct side d = { .where = st->dst }, s = { .where = st->src };
-	unsigned char *sbuf = NULL, *dbuf = NULL, *want = NULL;
-	cudaStream_t stream = 0;
+	struct bufs b = { .d = { .where = st->dst }, .s = { .where = st->src } };
 	ferry_plan *plan = NULL;
 	ferry_report rep;
 	ferry_status status;
 	const char *e;
 	bool ok = false;
 
-	views(&st->layout, &d.v, &s.v);
-	if ((e = side_alloc(&s)) || (e = side_alloc(&d))) {
+	views(&st->layout, &b.d.v, &b.s.v);
+	if (!bufs_make(r, st, &b))
+		goto out;
+	memset(b.dbuf, FILL, b.d.bytes);
+	if ((e = side_put(&b.d, b.dbuf))) {
 		snprintf(r->why, sizeof(r->why), "%s", e);
 		goto out;
 	}
-	sbuf = malloc(s.bytes);
-	dbuf = malloc(d.bytes);
-	want = malloc(d.bytes);
-	if (!sbuf || !dbuf || !want) {
-		snprintf(r->why, sizeof(r->why), "out of host memory for the check");
-		goto out;
-	}
-	if (st->stream_dev >= 0) {
-		int saved;
-
-		cudaGetDevice(&saved);
-		cudaSetDevice(st->stream_dev);
-		cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking);
-		cudaSetDevice(saved);
-	}
-	memset(dbuf, FILL, d.bytes);
-	if ((e = side_put(&d, dbuf))) {
-		snprintf(r->why, sizeof(r->why), "%s", e);
-		goto out;
-	}
-	status = ferry_plan_create(r->ctx, &plan, d.v.ptr, d.v.dev, s.v.ptr, s.v.dev,
+	status = ferry_plan_create(r->ctx, &plan, b.d.v.ptr, b.d.v.dev, b.s.v.ptr, b.s.v.dev,
 				   st->layout.size, &rep);
 	if (status != FERRY_OK) {
 		/* the plan could not be made: the step's expected status says whether that is
 		 * right */
-		if (cudaPeekAtLastError() != cudaSuccess && status != FERRY_E_STICKY)
-			cudaGetLastError();
-		if (!check_report(r, st, status, &rep))
+		if (!slot_after(r, "a plan's creation", status, &rep) ||
+		    !check_report(r, st, status, &rep))
 			goto out;
 		r->checks++;
 		r->sticky |= status == FERRY_E_STICKY;
@@ -578,29 +570,15 @@ static bool plan_step(struct run *r, const struct scn_step *st, size_t index)
 		goto out;
 	}
 	for (unsigned rep_i = 0; rep_i < st->repeat; rep_i++) {
-		cudaError_t slot_err;
+		size_t i;
 
-		fill_pattern(sbuf, s.bytes, st->pattern, index * 1000003u + rep_i + 1);
-		if ((e = side_put(&s, sbuf))) {
-			snprintf(r->why, sizeof(r->why), "%s", e);
+		if (!bufs_fill(r, st, &b, index, rep_i, false))
 			goto out;
-		}
-		if (cudaDeviceSynchronize() != cudaSuccess)
-			cudaGetLastError();
-		status = ferry_plan_launch(plan, stream, &rep);
-		slot_err = cudaPeekAtLastError();
-		if (status == FERRY_E_PENDING ||
-		    (slot_err != cudaSuccess && status != FERRY_E_STICKY &&
-		     (status == FERRY_OK || slot_err != rep.error))) {
-			snprintf(r->why, sizeof(r->why), "launch %u: the last-error slot holds %s "
-				 "after a launch that returned %s", rep_i + 1,
-				 cudaGetErrorName(slot_err), ferry_status_name(status));
+		status = ferry_plan_launch(plan, b.stream, &rep);
+		if (!slot_after(r, "a launch", status, &rep) || !check_report(r, st, status, &rep) ||
+		    (status == FERRY_OK && !via_ok(r, st, &rep)))
 			goto out;
-		}
-		if (slot_err != cudaSuccess && status != FERRY_E_STICKY)
-			cudaGetLastError();
-		if (!check_report(r, st, status, &rep) || (status == FERRY_OK && !via_ok(r, st, &rep)))
-			goto out;
+		/* a launch that fails may have written part of the copy, whatever its status */
 		if (status != FERRY_OK) {
 			r->checks++;
 			r->sticky |= status == FERRY_E_STICKY;
@@ -608,38 +586,29 @@ static bool plan_step(struct run *r, const struct scn_step *st, size_t index)
 				break;
 			continue;
 		}
-		if ((e = side_get(&d, dbuf))) {
-			snprintf(r->why, sizeof(r->why), "%s", e);
+		if (!bufs_read(r, &b))
+			goto out;
+		expected(&st->layout, b.sbuf, b.want, b.d.bytes);
+		i = first_mismatch(&b);
+		if (i != SIZE_MAX) {
+			long off = (long)i - GUARD;
+
+			snprintf(r->why, sizeof(r->why),
+				 "launch %u: wrong bytes: first wrong byte at offset %ld%s (expected "
+				 "0x%02x, got 0x%02x) after FERRY_OK by %s via %s",
+				 rep_i + 1, off, off < 0 ? " (the guard before)" :
+				 (size_t)off >= span(&b.d.v) ? " (the guard after)" : "",
+				 b.want[i], b.dbuf[i], ferry_path_name(rep.path),
+				 rep.via ? rep.via : "-");
 			goto out;
 		}
-		expected(&st->layout, sbuf, want, d.bytes);
-		for (size_t i = 0; i < d.bytes; i++) {
-			if (dbuf[i] != want[i]) {
-				long off = (long)i - GUARD;
-
-				snprintf(r->why, sizeof(r->why),
-					 "launch %u: wrong bytes: first wrong byte at offset %ld%s "
-					 "(expected 0x%02x, got 0x%02x) after FERRY_OK by %s via %s",
-					 rep_i + 1, off, off < 0 ? " (the guard before)" :
-					 (size_t)off >= span(&d.v) ? " (the guard after)" : "",
-					 want[i], dbuf[i], ferry_path_name(rep.path),
-					 rep.via ? rep.via : "-");
-				goto out;
-			}
-		}
 		r->checks++;
-		r->bytes += d.bytes;
+		r->bytes += b.d.bytes;
 	}
 	ok = true;
 out:
 	ferry_plan_destroy(plan);
-	if (stream)
-		cudaStreamDestroy(stream);
-	side_free(&s);
-	side_free(&d);
-	free(sbuf);
-	free(dbuf);
-	free(want);
+	bufs_free(&b);
 	return ok;
 }
 
