@@ -167,6 +167,13 @@ static void test_bad_input_named(void **state)
 		{ "shim 12.8: bach=v12080\n", "b.scn:1:12: unknown shim capability 'bach' (did you mean 'batch'?)" },
 		{ "shim 12.8: batch=v12090\n", "b.scn:1:12: unknown variant 'v12090' of batch (did you mean 'v12080'?)" },
 		{ "shim 12.8: batch\n", "b.scn:1:12: 'batch': expected CAP=VARIANT" },
+		{ "copy 0>1 size=1 count=3\n", "b.scn:1:17: count= belongs to batch steps" },
+		{ "copy 0>1 size=1 via=loop\n", "b.scn:1:17: via= belongs to batch and plan steps" },
+		{ "batch 0>1 count=0 size=1\n", "b.scn:1:11: count '0': expected 1..65536 items" },
+		{ "batch 0>1 count=2 layout=2d:10,5,10,10\n",
+		  "b.scn:1:19: a batch step copies size= bytes, not a layout" },
+		{ "batch 0>1 size=1 via=graph\n", "b.scn:1:18: unknown via 'graph' (batch, loop, per-item)" },
+		{ "plan 0>1 size=1 via=batch\n", "b.scn:1:17: unknown via 'batch' (graph, unplanned)" },
 		{ "cuda 13.0\nshim 12.8: batch=v12080\ncopy 0>1 size=1\n",
 		  "b.scn:2:12: shim 12.8: the scenario does not run under 12.8" },
 	};
