@@ -25,6 +25,7 @@ enum inj_class {
 	INJ_CLS_DEVICE,
 	INJ_CLS_ERROR,
 	INJ_CLS_VERSION,
+	INJ_CLS_GRAPH,
 };
 
 /* The table's flags column (same values as sim/api.c's). */

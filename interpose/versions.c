@@ -43,37 +43,23 @@
 
 /* --- the 13.0 functions the adapters call ------------------------------------------------- */
 
-typedef cudaError_t (*batch13_fn)(void *const *, const void *const *, const size_t *, size_t,
-				  struct cudaMemcpyAttributes *, size_t *, size_t, cudaStream_t);
 typedef cudaError_t (*batch3d13_fn)(size_t, struct cudaMemcpy3DBatchOp *, unsigned long long,
 				    cudaStream_t);
-typedef cudaError_t (*capinfo13_fn)(cudaStream_t, enum cudaStreamCaptureStatus *,
-				    unsigned long long *, cudaGraph_t *, const cudaGraphNode_t **,
-				    const cudaGraphEdgeData **, size_t *);
-typedef cudaError_t (*inst13_fn)(cudaGraphExec_t *, cudaGraph_t, unsigned long long);
 typedef cudaError_t (*entry_ver_fn)(const char *, void **, unsigned int, unsigned long long,
 				    enum cudaDriverEntryPointQueryResult *);
 typedef cudaError_t (*prefetch13_fn)(const void *, size_t, struct cudaMemLocation, unsigned int,
 				     cudaStream_t);
 typedef cudaError_t (*advise13_fn)(const void *, size_t, enum cudaMemoryAdvise,
 				   struct cudaMemLocation);
-typedef cudaError_t (*elapsed_fn)(float *, cudaEvent_t, cudaEvent_t);
-typedef cudaError_t (*void_fn)(void);
-typedef cudaError_t (*limit_set_fn)(enum cudaLimit, size_t);
-typedef cudaError_t (*limit_get_fn)(size_t *, enum cudaLimit);
 typedef cudaError_t (*cache_set_fn)(enum cudaFuncCache);
 typedef cudaError_t (*cache_get_fn)(enum cudaFuncCache *);
 
 REAL_FN(batch3d13_fn, cudaMemcpy3DBatchAsync)
 REAL_FN(batch3d13_fn, cudaMemcpy3DBatchAsync_ptsz)
-REAL_FN(capinfo13_fn, cudaStreamGetCaptureInfo)
-REAL_FN(capinfo13_fn, cudaStreamGetCaptureInfo_ptsz)
-REAL_FN(inst13_fn, cudaGraphInstantiate)
 REAL_FN(entry_ver_fn, cudaGetDriverEntryPointByVersion)
 REAL_FN(prefetch13_fn, cudaMemPrefetchAsync)
 REAL_FN(prefetch13_fn, cudaMemPrefetchAsync_ptsz)
 REAL_FN(advise13_fn, cudaMemAdvise)
-REAL_FN(elapsed_fn, cudaEventElapsedTime)
 typedef cudaError_t (*deps13_fn)(cudaGraph_t, const cudaGraphNode_t *, const cudaGraphNode_t *,
 				 const cudaGraphEdgeData *, size_t);
 typedef cudaError_t (*edges13_fn)(cudaGraph_t, cudaGraphNode_t *, cudaGraphNode_t *,
@@ -89,7 +75,6 @@ typedef cudaError_t (*execupd13_fn)(cudaGraphExec_t, cudaGraph_t,
 				    cudaGraphExecUpdateResultInfo *);
 typedef cudaError_t (*copyattr13_fn)(cudaGraphNode_t, cudaGraphNode_t);
 
-REAL_FN(deps13_fn, cudaGraphAddDependencies)
 REAL_FN(deps13_fn, cudaGraphRemoveDependencies)
 REAL_FN(edges13_fn, cudaGraphGetEdges)
 REAL_FN(nodedeps13_fn, cudaGraphNodeGetDependencies)
@@ -99,19 +84,26 @@ REAL_FN(updcap13_fn, cudaStreamUpdateCaptureDependencies)
 REAL_FN(updcap13_fn, cudaStreamUpdateCaptureDependencies_ptsz)
 REAL_FN(execupd13_fn, cudaGraphExecUpdate)
 REAL_FN(copyattr13_fn, cudaGraphKernelNodeCopyAttributes)
-REAL_FN(void_fn, cudaDeviceReset)
-REAL_FN(limit_set_fn, cudaDeviceSetLimit)
-REAL_FN(limit_get_fn, cudaDeviceGetLimit)
 REAL_FN(cache_set_fn, cudaDeviceSetCacheConfig)
 REAL_FN(cache_get_fn, cudaDeviceGetCacheConfig)
 
-/* the interposer's own export of the per-thread twin (wrappers.c) */
+/* the interposer's own exports of the per-thread twins (wrappers.c) */
 cudaError_t cudaMemcpyBatchAsync_ptsz(void *const *dsts, const void *const *srcs,
 				      const size_t *sizes, size_t count,
 				      struct cudaMemcpyAttributes *attrs, size_t *attrsIdxs,
 				      size_t numAttrs, cudaStream_t stream);
+cudaError_t cudaStreamGetCaptureInfo_ptsz(cudaStream_t stream,
+					  enum cudaStreamCaptureStatus *captureStatus_out,
+					  unsigned long long *id_out, cudaGraph_t *graph_out,
+					  const cudaGraphNode_t **dependencies_out,
+					  const cudaGraphEdgeData **edgeData_out,
+					  size_t *numDependencies_out);
 
 #define CALL(name, args) (real_##name() ? real_##name() args : cudaErrorInsufficientDriver)
+
+/* A function the interposer wraps, called through its own export, so that rules apply to the
+ * program's call and from(LIB) sees the program: only in the adapter the program called. */
+#define OWN(name, args) (inj_tls.adapter_caller = __builtin_return_address(0), name args)
 
 /* A driver older than 12.8 cannot serve batched copies. */
 static bool driver_lacks_batch(void)
@@ -131,7 +123,8 @@ static bool legacy_stream(cudaStream_t s)
  * success, or another error, leaves failIdx SIZE_MAX. */
 static cudaError_t batch12(void *const *dsts, const void *const *srcs, const size_t *sizes,
 			   size_t count, struct cudaMemcpyAttributes *attrs, size_t *attrs_idxs,
-			   size_t num_attrs, size_t *fail_idx, cudaStream_t stream, bool ptsz)
+			   size_t num_attrs, size_t *fail_idx, cudaStream_t stream, bool ptsz,
+			   void *caller)
 {
 	cudaError_t e;
 
@@ -147,7 +140,7 @@ static cudaError_t batch12(void *const *dsts, const void *const *srcs, const siz
 		}
 	}
 	/* the interposer's own (rules apply), for the program's call */
-	inj_tls.adapter_caller = __builtin_return_address(0);
+	inj_tls.adapter_caller = caller;
 	e = ptsz ? cudaMemcpyBatchAsync_ptsz(dsts, srcs, sizes, count, attrs, attrs_idxs,
 					     num_attrs, stream)
 		 : cudaMemcpyBatchAsync(dsts, srcs, sizes, count, attrs, attrs_idxs, num_attrs,
@@ -162,7 +155,7 @@ static cudaError_t ad_batch12(void *const *dsts, const void *const *srcs, const 
 			      size_t num_attrs, size_t *fail_idx, cudaStream_t stream)
 {
 	return batch12(dsts, srcs, sizes, count, attrs, attrs_idxs, num_attrs, fail_idx, stream,
-		       false);
+		       false, __builtin_return_address(0));
 }
 
 static cudaError_t ad_batch12_ptsz(void *const *dsts, const void *const *srcs,
@@ -171,7 +164,7 @@ static cudaError_t ad_batch12_ptsz(void *const *dsts, const void *const *srcs,
 				   size_t num_attrs, size_t *fail_idx, cudaStream_t stream)
 {
 	return batch12(dsts, srcs, sizes, count, attrs, attrs_idxs, num_attrs, fail_idx, stream,
-		       true);
+		       true, __builtin_return_address(0));
 }
 
 static cudaError_t ad_batch3d12(size_t n, struct cudaMemcpy3DBatchOp *ops, size_t *fail_idx,
@@ -220,13 +213,13 @@ static cudaError_t ad_batch13_old_driver(void *const *dsts, const void *const *s
 static cudaError_t ad_capinfo3(cudaStream_t s, enum cudaStreamCaptureStatus *st,
 			       unsigned long long *id)
 {
-	return CALL(cudaStreamGetCaptureInfo, (s, st, id, NULL, NULL, NULL, NULL));
+	return OWN(cudaStreamGetCaptureInfo, (s, st, id, NULL, NULL, NULL, NULL));
 }
 
 static cudaError_t ad_capinfo3_ptsz(cudaStream_t s, enum cudaStreamCaptureStatus *st,
 				    unsigned long long *id)
 {
-	return CALL(cudaStreamGetCaptureInfo_ptsz, (s, st, id, NULL, NULL, NULL, NULL));
+	return OWN(cudaStreamGetCaptureInfo_ptsz, (s, st, id, NULL, NULL, NULL, NULL));
 }
 
 /* _v2 (11.3 ... 12.9): no edge data */
@@ -234,14 +227,14 @@ static cudaError_t ad_capinfo_v2(cudaStream_t s, enum cudaStreamCaptureStatus *s
 				 unsigned long long *id, cudaGraph_t *g,
 				 const cudaGraphNode_t **deps, size_t *ndeps)
 {
-	return CALL(cudaStreamGetCaptureInfo, (s, st, id, g, deps, NULL, ndeps));
+	return OWN(cudaStreamGetCaptureInfo, (s, st, id, g, deps, NULL, ndeps));
 }
 
 static cudaError_t ad_capinfo_v2_ptsz(cudaStream_t s, enum cudaStreamCaptureStatus *st,
 				      unsigned long long *id, cudaGraph_t *g,
 				      const cudaGraphNode_t **deps, size_t *ndeps)
 {
-	return CALL(cudaStreamGetCaptureInfo_ptsz, (s, st, id, g, deps, NULL, ndeps));
+	return OWN(cudaStreamGetCaptureInfo_ptsz, (s, st, id, g, deps, NULL, ndeps));
 }
 
 /* _v3 (12.3 ... 12.9): 13.0's plain ABI */
@@ -250,7 +243,7 @@ static cudaError_t ad_capinfo_v3(cudaStream_t s, enum cudaStreamCaptureStatus *s
 				 const cudaGraphNode_t **deps, const cudaGraphEdgeData **edges,
 				 size_t *ndeps)
 {
-	return CALL(cudaStreamGetCaptureInfo, (s, st, id, g, deps, edges, ndeps));
+	return OWN(cudaStreamGetCaptureInfo, (s, st, id, g, deps, edges, ndeps));
 }
 
 static cudaError_t ad_capinfo_v3_ptsz(cudaStream_t s, enum cudaStreamCaptureStatus *st,
@@ -258,7 +251,7 @@ static cudaError_t ad_capinfo_v3_ptsz(cudaStream_t s, enum cudaStreamCaptureStat
 				      const cudaGraphNode_t **deps,
 				      const cudaGraphEdgeData **edges, size_t *ndeps)
 {
-	return CALL(cudaStreamGetCaptureInfo_ptsz, (s, st, id, g, deps, edges, ndeps));
+	return OWN(cudaStreamGetCaptureInfo_ptsz, (s, st, id, g, deps, edges, ndeps));
 }
 
 /* --- adapters: graphs, driver entry points ---------------------------------------------------- */
@@ -267,7 +260,7 @@ static cudaError_t ad_capinfo_v3_ptsz(cudaStream_t s, enum cudaStreamCaptureStat
 static cudaError_t ad_instantiate11(cudaGraphExec_t *exec, cudaGraph_t g, cudaGraphNode_t *err_node,
 				    char *log, size_t log_size)
 {
-	cudaError_t e = CALL(cudaGraphInstantiate, (exec, g, 0));
+	cudaError_t e = OWN(cudaGraphInstantiate, (exec, g, 0));
 
 	if (err_node)
 		*err_node = NULL;
@@ -322,7 +315,7 @@ static cudaError_t ad_entry12_ptsz(const char *sym, void **fn, unsigned long lon
 static cudaError_t ad_add_deps12(cudaGraph_t g, const cudaGraphNode_t *from,
 				 const cudaGraphNode_t *to, size_t n)
 {
-	return CALL(cudaGraphAddDependencies, (g, from, to, NULL, n));
+	return OWN(cudaGraphAddDependencies, (g, from, to, NULL, n));
 }
 
 static cudaError_t ad_remove_deps12(cudaGraph_t g, const cudaGraphNode_t *from,
@@ -370,7 +363,7 @@ static cudaError_t ad_update_capdeps12_ptsz(cudaStream_t s, cudaGraphNode_t *dep
 static cudaError_t ad_add_deps_v2(cudaGraph_t g, const cudaGraphNode_t *from,
 				  const cudaGraphNode_t *to, const cudaGraphEdgeData *e, size_t n)
 {
-	return CALL(cudaGraphAddDependencies, (g, from, to, e, n));
+	return OWN(cudaGraphAddDependencies, (g, from, to, e, n));
 }
 
 static cudaError_t ad_remove_deps_v2(cudaGraph_t g, const cudaGraphNode_t *from,
@@ -518,17 +511,17 @@ static cudaError_t ad_thread_sync(void)
 
 static cudaError_t ad_thread_exit(void)
 {
-	return CALL(cudaDeviceReset, ());
+	return OWN(cudaDeviceReset, ());
 }
 
 static cudaError_t ad_thread_set_limit(enum cudaLimit l, size_t v)
 {
-	return CALL(cudaDeviceSetLimit, (l, v));
+	return OWN(cudaDeviceSetLimit, (l, v));
 }
 
 static cudaError_t ad_thread_get_limit(size_t *v, enum cudaLimit l)
 {
-	return CALL(cudaDeviceGetLimit, (v, l));
+	return OWN(cudaDeviceGetLimit, (v, l));
 }
 
 static cudaError_t ad_thread_set_cache(enum cudaFuncCache c)
@@ -555,7 +548,7 @@ static cudaError_t ad_coop_multi(void *params, unsigned n, unsigned flags)
 
 static cudaError_t ad_elapsed_v2(float *ms, cudaEvent_t a, cudaEvent_t b)
 {
-	return CALL(cudaEventElapsedTime, (ms, a, b));
+	return OWN(cudaEventElapsedTime, (ms, a, b));
 }
 
 /* --- the table -------------------------------------------------------------------------------------- */

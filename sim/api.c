@@ -1,8 +1,7 @@
 /*
  * api.c: the exported CUDA runtime functions of libferry_sim.so.
  *
- * Every function of common/cuda_api.def and of sim/graph_api.def (stream capture and graphs,
- * which ferry does not wrap) is exported here under its CUDA 13.0 name (and its _ptsz/_ptds
+ * Every function of common/cuda_api.def is exported here under its CUDA 13.0 name (and its _ptsz/_ptds
  * twin) as a thin wrapper around sim_<name>, which does the work. The wrapper is
  * where the runtime's common rules live, once:
  *   - the simulator's lock is taken for the whole call (sim_enter/sim_leave);
@@ -180,7 +179,6 @@ static cudaError_t sim_leave(struct sim_call *c, cudaError_t err)
 	}                                                                      \
 	SIM_TWIN_##twin(name, params, args, flags)
 #include "cuda_api.def"
-#include "graph_api.def"
 #undef FERRY_CUDA_FN
 
 /* --- errors and versions ------------------------------------------------------------------ */

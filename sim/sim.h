@@ -425,7 +425,6 @@ void sim_handle_remove(const void *h);
 #define FERRY_CUDA_FN(name, params, args, family, devices, size, stream, dst, twin, flags) \
 	cudaError_t sim_##name params;
 #include "cuda_api.def"
-#include "graph_api.def"
 #undef FERRY_CUDA_FN
 
 /* --- helpers ------------------------------------------------------------------------------- */

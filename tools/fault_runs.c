@@ -79,6 +79,12 @@ size_t fr_classes(enum inj_class cls, const char *fn, struct fault_class *out)
 		ADD("error", "cudaErrorMemoryAllocation");
 		ADD("error", "cudaErrorInvalidResourceHandle");
 		break;
+	case INJ_CLS_GRAPH:	/* building a graph, instantiating it, uploading it */
+		if (strstr(fn, "Destroy"))
+			break;
+		ADD("error", "cudaErrorMemoryAllocation");
+		ADD("error", "cudaErrorInvalidValue");
+		break;
 	case INJ_CLS_DEVICE:
 		ADD("error", "cudaErrorInvalidDevice");
 		ADD("error", "cudaErrorInvalidValue");

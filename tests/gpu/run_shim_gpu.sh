@@ -26,6 +26,7 @@ on info && for v in "" 11.8 12.8; do
 	echo "ferry info ${v:+--cuda $v}: exit $?"; cat "$out/info${v:+_$v}.txt"
 done
 on versions && for v in 11.8 12.0 12.2 12.4 12.6 12.8 12.9 13.0; do
+	FERRY_FAULTS_FILE=tests/unit/versions_rules.txt \
 	"$ferry" inject --backend real --cuda "$v" -- "$build/tests/unit/test_versions" \
 		>"$out/test_versions_$v.txt" 2>&1
 	echo "test_versions under $v over the real runtime: exit $? \

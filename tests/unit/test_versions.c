@@ -441,6 +441,153 @@ static void test_driver_entry_abi(void **state)
 	cudaGetLastError();
 }
 
+/* --- adapters call the interposer's wrappers, as the program ----------------------------- */
+
+/* the interposer's control API (interpose/ferry_inject.h), found as a program that may run
+ * without it finds it */
+static long long matched(unsigned rule)
+{
+	long long (*f)(unsigned) =
+		(long long (*)(unsigned))(uintptr_t)sym("ferry_inject_rule_matched");
+
+	return f ? f(rule) : -1;
+}
+
+static unsigned rule_count(void)
+{
+	unsigned (*f)(void) = (unsigned (*)(void))(uintptr_t)sym("ferry_inject_rule_count");
+
+	return f ? f() : 0;
+}
+
+/* versions_rules.txt's rules, in order: each counts one wrapped function's calls from this
+ * program */
+enum { R_CAPINFO = 1, R_INSTANTIATE, R_ADD_DEPS, R_ELAPSED, R_GET_LIMIT, R_BATCH, R_PTR_ATTRS,
+       R_COUNT = R_PTR_ATTRS };
+
+typedef cudaError_t (*capinfo3_fn)(cudaStream_t, enum cudaStreamCaptureStatus *,
+				   unsigned long long *);
+typedef cudaError_t (*capinfo_v2_fn)(cudaStream_t, enum cudaStreamCaptureStatus *,
+				     unsigned long long *, cudaGraph_t *, const cudaGraphNode_t **,
+				     size_t *);
+typedef cudaError_t (*capinfo13_fn)(cudaStream_t, enum cudaStreamCaptureStatus *,
+				    unsigned long long *, cudaGraph_t *, const cudaGraphNode_t **,
+				    const cudaGraphEdgeData **, size_t *);
+typedef cudaError_t (*elapsed_fn)(float *, cudaEvent_t, cudaEvent_t);
+typedef cudaError_t (*get_limit_fn)(size_t *, enum cudaLimit);
+typedef cudaError_t (*batch12_fn)(void *const *, const void *const *, const size_t *, size_t,
+				  struct cudaMemcpyAttributes *, size_t *, size_t, size_t *,
+				  cudaStream_t);
+typedef cudaError_t (*batch13_fn)(void *const *, const void *const *, const size_t *, size_t,
+				  struct cudaMemcpyAttributes *, size_t *, size_t, cudaStream_t);
+
+/* Calls name through what the program's dlsym finds (the version's adapter, or the function
+ * itself) and checks that exactly one call reached the interposer's wrapper of the function
+ * rule R counts, as this program's (from(test_versions)). The call's own answer is checked
+ * by the ABI tests above; here it must merely not crash. */
+#define THROUGH(R, name, type, args)                                                         \
+	do {                                                                                 \
+		void *f_ = sym(name);                                                        \
+		long long before_ = matched(R);                            \
+                                                                                             \
+		if (f_) {                                                                    \
+			(void)((type)(uintptr_t)f_) args;                                    \
+			cudaGetLastError();                                                  \
+			if (matched(R) != before_ + 1)                     \
+				fail_msg("%s under %d: %lld calls reached the wrapper as the " \
+					 "program's, not 1", name, ver,                      \
+					 matched(R) - before_);            \
+			checked++;                                                           \
+		}                                                                            \
+	} while (0)
+
+static void test_adapters_reach_rules(void **state)
+{
+	cudaStream_t s;
+	cudaEvent_t e0, e1;
+	cudaGraph_t g;
+	cudaGraphNode_t a, b;
+	cudaGraphExec_t ex = NULL;
+	enum cudaStreamCaptureStatus st;
+	unsigned long long id;
+	const cudaGraphNode_t *deps;
+	size_t n, limit, fail_idx;
+	float ms;
+	char log[16];
+	unsigned char *src, *dst, attrs[128];
+	size_t size = 4096;
+	int checked = 0;
+
+	(void)state;
+	if (rule_count() != R_COUNT)
+		fail_msg("run with FERRY_FAULTS_FILE=tests/unit/versions_rules.txt (%u rules)",
+			 rule_count());
+	assert_int_equal(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), cudaSuccess);
+	assert_int_equal(cudaEventCreate(&e0), cudaSuccess);
+	assert_int_equal(cudaEventCreate(&e1), cudaSuccess);
+	assert_int_equal(cudaMalloc((void **)&src, size), cudaSuccess);
+	assert_int_equal(cudaMalloc((void **)&dst, size), cudaSuccess);
+
+	if (ver < 13000)
+		THROUGH(R_CAPINFO, "cudaStreamGetCaptureInfo", capinfo3_fn, (s, &st, &id));
+	else
+		THROUGH(R_CAPINFO, "cudaStreamGetCaptureInfo", capinfo13_fn,
+			(s, &st, &id, NULL, NULL, NULL, NULL));
+	THROUGH(R_CAPINFO, "cudaStreamGetCaptureInfo_v2", capinfo_v2_fn,
+		(s, &st, &id, NULL, &deps, &n));
+	THROUGH(R_CAPINFO, "cudaStreamGetCaptureInfo_v3", capinfo13_fn,
+		(s, &st, &id, NULL, &deps, NULL, &n));
+
+	assert_int_equal(cudaGraphCreate(&g, 0), cudaSuccess);
+	assert_int_equal(cudaGraphAddEmptyNode(&a, g, NULL, 0), cudaSuccess);
+	assert_int_equal(cudaGraphAddEmptyNode(&b, g, NULL, 0), cudaSuccess);
+	if (ver < 13000)
+		THROUGH(R_ADD_DEPS, "cudaGraphAddDependencies", deps12_fn, (g, &a, &b, 1));
+	else
+		THROUGH(R_ADD_DEPS, "cudaGraphAddDependencies", deps13_fn, (g, &a, &b, NULL, 1));
+	THROUGH(R_ADD_DEPS, "cudaGraphAddDependencies_v2", deps13_fn, (g, &b, &a, NULL, 0));
+	if (ver < 12000)
+		THROUGH(R_INSTANTIATE, "cudaGraphInstantiate", inst11_fn,
+			(&ex, g, NULL, log, sizeof(log)));
+	else
+		THROUGH(R_INSTANTIATE, "cudaGraphInstantiate", inst12_fn, (&ex, g, 0));
+	if (ex)
+		cudaGraphExecDestroy(ex);
+	cudaGraphDestroy(g);
+
+	assert_int_equal(cudaEventRecord(e0, s), cudaSuccess);
+	assert_int_equal(cudaEventRecord(e1, s), cudaSuccess);
+	assert_int_equal(cudaStreamSynchronize(s), cudaSuccess);
+	THROUGH(R_ELAPSED, "cudaEventElapsedTime_v2", elapsed_fn, (&ms, e0, e1));
+	THROUGH(R_GET_LIMIT, "cudaThreadGetLimit", get_limit_fn, (&limit, cudaLimitStackSize));
+	THROUGH(R_PTR_ATTRS, "cudaPointerGetAttributes", cudaError_t(*)(void *, const void *),
+		(attrs, src));
+
+	if (!(drv && drv < 12080)) {
+		void *const dsts[1] = { dst };
+		const void *const srcs[1] = { src };
+		struct cudaMemcpyAttributes at;
+
+		memset(&at, 0, sizeof(at));
+		at.srcAccessOrder = cudaMemcpySrcAccessOrderStream;
+		if (ver < 13000)
+			THROUGH(R_BATCH, "cudaMemcpyBatchAsync", batch12_fn,
+				(dsts, srcs, &size, 1, &at, &(size_t){ 0 }, 1, &fail_idx, s));
+		else
+			THROUGH(R_BATCH, "cudaMemcpyBatchAsync", batch13_fn,
+				(dsts, srcs, &size, 1, &at, &(size_t){ 0 }, 1, s));
+		assert_int_equal(cudaStreamSynchronize(s), cudaSuccess);
+	}
+	/* the plain names exist in every version: at least capture info, dependencies,
+	 * instantiate and the pointer attributes were checked */
+	assert_true(checked >= 4);
+	cudaFree(src);
+	cudaFree(dst);
+	cudaEventDestroy(e0);
+	cudaEventDestroy(e1);
+	cudaStreamDestroy(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -453,6 +600,7 @@ int main(void)
 		cmocka_unit_test(test_driver_entry_abi),
 		cmocka_unit_test(test_graph_edges_abi),
 		cmocka_unit_test(test_exec_update_abi),
+		cmocka_unit_test(test_adapters_reach_rules),
 	};
 
 	ver = parse(getenv("FERRY_CUDA_VERSION"));
