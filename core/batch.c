@@ -208,12 +208,60 @@ static ferry_status per_item(ferry_ctx *ctx, const ferry_batch_item *items, size
 	return FERRY_OK;
 }
 
+/* The device allocations a batch's items were found in (the shim's cuMemGetAddressRange):
+ * an item side that lies wholly inside one, on the device it names, needs no check of its
+ * own. Thousands of pages of one KV cache cost one pointer check and one range query. Where
+ * the shim has no range query, every item side is checked. Only for one call: an allocation
+ * may be freed between calls. */
+#define KNOWN_RANGES 8
+
+struct known_ranges {
+	struct {
+		uintptr_t lo, hi;	/* [lo, hi) */
+		int dev;
+	} r[KNOWN_RANGES];
+	unsigned n, next;
+};
+
+static ferry_status check_item(struct ferry__op *op, struct known_ranges *k,
+			       const ferry_batch_item *it, size_t i, bool dst, int dev,
+			       enum cudaMemoryType *type)
+{
+	const void *ptr = dst ? it->dst : it->src;
+	uintptr_t p = (uintptr_t)ptr, base;
+	size_t size;
+	char what[48];
+	ferry_status st;
+
+	for (unsigned j = 0; j < k->n; j++) {
+		if (k->r[j].dev == dev && p >= k->r[j].lo && it->bytes <= k->r[j].hi - p &&
+		    p < k->r[j].hi) {
+			*type = cudaMemoryTypeDevice;
+			return FERRY_OK;
+		}
+	}
+	snprintf(what, sizeof(what), "item %zu: %s", i, dst ? "dst" : "src");
+	st = ferry__check_side(op, ptr, dev, what, type);
+	if (st == FERRY_OK && *type == cudaMemoryTypeDevice &&
+	    ferry__shim_address_range(ptr, &base, &size) == cudaSuccess && base <= p &&
+	    size > p - base) {
+		k->r[k->next].lo = base;
+		k->r[k->next].hi = base + size;
+		k->r[k->next].dev = dev;
+		k->next = (k->next + 1) % KNOWN_RANGES;
+		if (k->n < KNOWN_RANGES)
+			k->n++;
+	}
+	return st;
+}
+
 ferry_status ferry_copy_batch(ferry_ctx *ctx, const ferry_batch_item *items, size_t n,
 			      int dst_dev, int src_dev, cudaStream_t stream, ferry_report *report)
 {
 	ferry_report local;
 	ferry_report *rep = report ? report : &local;
 	struct ferry__op op;
+	struct known_ranges known;
 	enum cudaStreamCaptureStatus cs = cudaStreamCaptureStatusNone;
 	size_t total = 0;
 	bool peer, use = false, absent = false;
@@ -223,6 +271,7 @@ ferry_status ferry_copy_batch(ferry_ctx *ctx, const ferry_batch_item *items, siz
 	cudaError_t e;
 
 	ferry__report_init(rep);
+	memset(&known, 0, sizeof(known));
 	rep->via = "per-item";
 	if (!ctx)
 		return ferry__invalid(rep, "the context is NULL");
@@ -259,16 +308,11 @@ ferry_status ferry_copy_batch(ferry_ctx *ctx, const ferry_batch_item *items, siz
 		return st;
 	ferry__op_init(&op, ctx, items[0].dst, dst_dev, items[0].src, src_dev, stream, rep);
 	for (size_t i = 0; i < n; i++) {
-		char what[48];
-
 		if (!items[i].bytes)
 			continue;
-		snprintf(what, sizeof(what), "item %zu: dst", i);
-		st = ferry__check_side(&op, items[i].dst, dst_dev, what, &op.dst_type);
-		if (st == FERRY_OK) {
-			snprintf(what, sizeof(what), "item %zu: src", i);
-			st = ferry__check_side(&op, items[i].src, src_dev, what, &op.src_type);
-		}
+		st = check_item(&op, &known, &items[i], i, true, dst_dev, &op.dst_type);
+		if (st == FERRY_OK)
+			st = check_item(&op, &known, &items[i], i, false, src_dev, &op.src_type);
 		if (st != FERRY_OK)
 			return st;
 	}

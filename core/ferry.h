@@ -110,7 +110,8 @@ FERRY_EXTERN const char *ferry_path_name(ferry_path p);
 /* The variant of one capability that differs between CUDA runtimes, as the shim chose it. */
 typedef struct ferry_shim_choice {
 	const char *capability;	/* "batch", "stream-device", "capture-info", "instantiate",
-				 * "driver-entry", "pointer-attrs", "device-attrs", "p2p-attrs" */
+				 * "driver-entry", "pointer-attrs", "device-attrs", "p2p-attrs",
+				 * "address-range" */
 	const char *variant;	/* a short stable name: "v12080", "absent", "struct-24" ... */
 	const char *why;	/* what decided it, in words */
 } ferry_shim_choice;

@@ -118,6 +118,9 @@ bool inj_version_lookup(const char *name, void **out);
 extern char inj_version_pass;
 #define INJ_VERSION_PASS ((void *)&inj_version_pass)
 void *inj_version_answer(const char *name);
+/* An attribute the emulated version did not have yet (cudaErrorInvalidValue there). */
+bool inj_version_refuses_device_attr(int attr);
+bool inj_version_refuses_p2p_attr(int attr);
 /* inj_real(fn), or its twin while a call came in through the twin. */
 static inline void *inj_real_for(int fn)
 {

@@ -482,6 +482,8 @@ cudaError_t inj_impl_cudaDeviceGetAttribute(int *value, enum cudaDeviceAttr attr
 	int v = device;
 	cudaError_t err;
 
+	if (inj_version_refuses_device_attr((int)attr))
+		return inj_fail(cudaErrorInvalidValue);
 	if (!inj_vd.active || !value)
 		return INJ_REAL(cudaDeviceGetAttribute, (value, attr, device));
 	VDEV_ARG(device);
@@ -753,6 +755,8 @@ cudaError_t inj_impl_cudaDeviceGetP2PAttribute(int *value, enum cudaDeviceP2PAtt
 	bool cap, access_attr;
 	cudaError_t err = cudaSuccess;
 
+	if (inj_version_refuses_p2p_attr((int)attr))
+		return inj_fail(cudaErrorInvalidValue);
 	access_attr = attr == cudaDevP2PAttrAccessSupported ||
 		      attr == cudaDevP2PAttrNativeAtomicSupported ||
 		      attr == cudaDevP2PAttrCudaArrayAccessSupported;

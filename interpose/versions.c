@@ -57,6 +57,7 @@ typedef cudaError_t (*cache_get_fn)(enum cudaFuncCache *);
 REAL_FN(batch3d13_fn, cudaMemcpy3DBatchAsync)
 REAL_FN(batch3d13_fn, cudaMemcpy3DBatchAsync_ptsz)
 REAL_FN(entry_ver_fn, cudaGetDriverEntryPointByVersion)
+REAL_FN(entry_ver_fn, cudaGetDriverEntryPointByVersion_ptsz)
 REAL_FN(prefetch13_fn, cudaMemPrefetchAsync)
 REAL_FN(prefetch13_fn, cudaMemPrefetchAsync_ptsz)
 REAL_FN(advise13_fn, cudaMemAdvise)
@@ -283,6 +284,25 @@ static cudaError_t entry(const char *sym, void **fn, unsigned long long flags,
 	if (status)
 		*status = q;
 	return e;
+}
+
+/* 12.5 ... 12.9: entry points of a version newer than the runtime's are refused (T24) */
+static cudaError_t ad_entry_by_version(const char *sym, void **fn, unsigned int version,
+				       unsigned long long flags,
+				       enum cudaDriverEntryPointQueryResult *status)
+{
+	if ((int)version > inj.cuda_version)
+		return inj_fail(cudaErrorInvalidValue);
+	return CALL(cudaGetDriverEntryPointByVersion, (sym, fn, version, flags, status));
+}
+
+static cudaError_t ad_entry_by_version_ptsz(const char *sym, void **fn, unsigned int version,
+					    unsigned long long flags,
+					    enum cudaDriverEntryPointQueryResult *status)
+{
+	if ((int)version > inj.cuda_version)
+		return inj_fail(cudaErrorInvalidValue);
+	return CALL(cudaGetDriverEntryPointByVersion_ptsz, (sym, fn, version, flags, status));
 }
 
 /* 11.x: no query result */
@@ -613,8 +633,8 @@ static const struct vsym vsyms[] = {
 	/* V11 */
 	{ "cudaGetDriverEntryPoint", 0, 0, 13000, A(ad_entry12) },
 	{ "cudaGetDriverEntryPoint_ptsz", 0, 0, 13000, A(ad_entry12_ptsz) },
-	{ "cudaGetDriverEntryPointByVersion", 12050, 0, 0, NULL },
-	{ "cudaGetDriverEntryPointByVersion_ptsz", 12050, 0, 0, NULL },
+	{ "cudaGetDriverEntryPointByVersion", 12050, 0, 13000, A(ad_entry_by_version) },
+	{ "cudaGetDriverEntryPointByVersion_ptsz", 12050, 0, 13000, A(ad_entry_by_version_ptsz) },
 	/* V12, V13 */
 	{ "cudaMemPrefetchAsync", 0, 0, 13000, A(ad_prefetch12) },
 	{ "cudaMemPrefetchAsync_ptsz", 0, 0, 13000, A(ad_prefetch12_ptsz) },
@@ -716,4 +736,32 @@ void *inj_version_answer(const char *name)
 	void *out;
 
 	return inj_version_lookup(name, &out) ? out : INJ_VERSION_PASS;
+}
+
+/* --- values a version does not know (CUDA_VARIANTS.md V15, V18: T33, T36) -------------------- */
+
+/* cudaDeviceAttr enumerants and the version that added them (V15) */
+static const struct {
+	int attr, since;
+} attr_since[] = {
+	{ 114, 11050 }, { 120, 11080 }, { 121, 11060 }, { 125, 12000 }, { 126, 12000 },
+	{ 130, 12020 }, { 131, 12020 }, { 133, 12030 }, { 134, 12020 }, { 135, 12050 },
+	{ 138, 12090 }, { 139, 12080 }, { 140, 12080 }, { 142, 12090 }, { 143, 12080 },
+	{ 144, 13000 }, { 147, 13000 },
+};
+
+bool inj_version_refuses_device_attr(int attr)
+{
+	int v = inj.cuda_version;
+
+	for (size_t i = 0; v && i < sizeof(attr_since) / sizeof(attr_since[0]); i++)
+		if (attr_since[i].attr == attr)
+			return v < attr_since[i].since;
+	return false;
+}
+
+/* cudaDevP2PAttrOnlyPartialNativeAtomicSupported (5) is 13.0's */
+bool inj_version_refuses_p2p_attr(int attr)
+{
+	return inj.cuda_version && inj.cuda_version < 13000 && attr == 5;
 }

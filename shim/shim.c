@@ -55,6 +55,7 @@ typedef int (*cu_stream_get_ctx_fn)(cudaStream_t, void **);
 typedef int (*cu_ctx_push_fn)(void *);
 typedef int (*cu_ctx_pop_fn)(void **);
 typedef int (*cu_ctx_get_device_fn)(int *);
+typedef int (*cu_mem_get_address_range_fn)(unsigned long long *, size_t *, unsigned long long);
 
 /* --- choices --------------------------------------------------------------------------------- */
 
@@ -230,6 +231,18 @@ static void pick(enum ferry__shim_cap cap, struct choice *c, int rt, int drv)
 			set(c, rt >= 13000 ? V_B : V_A, rt >= 13000 ?
 			    "knows peer attributes 1..5" :
 			    "knows peer attributes 1..4");
+		break;
+	case FERRY__SHIM_ADDRESS_RANGE:
+		if (ferry__shim_driver_entry("cuMemGetAddressRange", &c->fn[0]) == cudaSuccess &&
+		    c->fn[0]) {
+			set(c, V_A, "the driver's cuMemGetAddressRange: a batch checks each "
+			    "allocation once");
+			break;
+		}
+		cudaGetLastError();
+		c->fn[0] = NULL;
+		set(c, V_ABSENT, "no driver entry point answers cuMemGetAddressRange: a batch "
+		    "checks each item's pointers");
 		break;
 	default:
 		break;
@@ -517,4 +530,19 @@ size_t ferry_shim_describe(ferry_shim_choice *out, size_t max, int *runtime, int
 	if (driver)
 		*driver = ferry__shim_driver_version();
 	return FERRY__SHIM_NCAPS;
+}
+
+cudaError_t ferry__shim_address_range(const void *ptr, uintptr_t *base, size_t *size)
+{
+	struct choice *c = choose(FERRY__SHIM_ADDRESS_RANGE);
+	unsigned long long b = 0;
+	size_t n = 0;
+
+	if (atomic_load_explicit(&c->variant, memory_order_relaxed) != V_A)
+		return cudaErrorNotSupported;
+	if (((cu_mem_get_address_range_fn)c->fn[0])(&b, &n, (unsigned long long)(uintptr_t)ptr))
+		return cudaErrorInvalidValue;
+	*base = (uintptr_t)b;
+	*size = n;
+	return cudaSuccess;
 }

@@ -24,6 +24,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define SIM_EXPORT __attribute__((visibility("default")))
@@ -217,6 +218,95 @@ SIM_EXPORT const char *cudaGetErrorName(cudaError_t error)
 SIM_EXPORT const char *cudaGetErrorString(cudaError_t error)
 {
 	return sim_error_string(error);
+}
+
+/* --- driver entry points ------------------------------------------------------------------- */
+
+/*
+ * The simulator's driver has one function a program can reach through the runtime's entry
+ * points: cuMemGetAddressRange (the allocation around a device address: libferry's batched
+ * copies check each allocation once through it). Any other symbol is not found, as a real
+ * runtime answers for a symbol its driver lacks: cudaSuccess, the query result
+ * cudaDriverEntryPointSymbolNotFound and a NULL function.
+ */
+#define SIM_CU_SUCCESS 0
+#define SIM_CU_INVALID_VALUE 1
+#define SIM_CU_NOT_FOUND 500
+
+static int sim_cu_mem_get_address_range(unsigned long long *base, size_t *size,
+					unsigned long long dptr)
+{
+	struct sim_ptr c;
+	int r = SIM_CU_NOT_FOUND;
+
+	if (!base && !size)
+		return SIM_CU_INVALID_VALUE;
+	pthread_mutex_lock(&sim.lock);
+	sim_classify((const void *)(uintptr_t)dptr, &c);
+	if (c.kind == SIM_MEM_DEVICE && c.alloc) {
+		if (base)
+			*base = c.alloc->base;
+		if (size)
+			*size = c.alloc->size;
+		r = SIM_CU_SUCCESS;
+	}
+	pthread_mutex_unlock(&sim.lock);
+	return r;
+}
+
+static cudaError_t sim_entry(const char *symbol, void **fn, unsigned long long flags,
+			     enum cudaDriverEntryPointQueryResult *status)
+{
+	struct sim_call c_;
+	cudaError_t err = sim_enter(&c_, FN_NOCTX, false);
+
+	if (err == cudaSuccess && (!symbol || !fn || flags > cudaEnablePerThreadDefaultStream))
+		err = cudaErrorInvalidValue;
+	if (err == cudaSuccess) {
+		*fn = NULL;
+		if (strcmp(symbol, "cuMemGetAddressRange") == 0)
+			*fn = (void *)(uintptr_t)sim_cu_mem_get_address_range;
+		if (status)
+			*status = *fn ? cudaDriverEntryPointSuccess
+				      : cudaDriverEntryPointSymbolNotFound;
+	}
+	return sim_leave(&c_, err);
+}
+
+SIM_EXPORT cudaError_t cudaGetDriverEntryPoint(const char *symbol, void **funcPtr,
+					       unsigned long long flags,
+					       enum cudaDriverEntryPointQueryResult *driverStatus)
+{
+	return sim_entry(symbol, funcPtr, flags, driverStatus);
+}
+
+SIM_EXPORT cudaError_t cudaGetDriverEntryPoint_ptsz(const char *symbol, void **funcPtr,
+						    unsigned long long flags,
+						    enum cudaDriverEntryPointQueryResult *driverStatus);
+SIM_EXPORT cudaError_t cudaGetDriverEntryPoint_ptsz(const char *symbol, void **funcPtr,
+						    unsigned long long flags,
+						    enum cudaDriverEntryPointQueryResult *driverStatus)
+{
+	return sim_entry(symbol, funcPtr, flags, driverStatus);
+}
+
+SIM_EXPORT cudaError_t cudaGetDriverEntryPointByVersion(
+	const char *symbol, void **funcPtr, unsigned int cudaVersion, unsigned long long flags,
+	enum cudaDriverEntryPointQueryResult *driverStatus)
+{
+	(void)cudaVersion;	/* the one function has had one ABI since 3.2 */
+	return sim_entry(symbol, funcPtr, flags, driverStatus);
+}
+
+SIM_EXPORT cudaError_t cudaGetDriverEntryPointByVersion_ptsz(
+	const char *symbol, void **funcPtr, unsigned int cudaVersion, unsigned long long flags,
+	enum cudaDriverEntryPointQueryResult *driverStatus);
+SIM_EXPORT cudaError_t cudaGetDriverEntryPointByVersion_ptsz(
+	const char *symbol, void **funcPtr, unsigned int cudaVersion, unsigned long long flags,
+	enum cudaDriverEntryPointQueryResult *driverStatus)
+{
+	(void)cudaVersion;
+	return sim_entry(symbol, funcPtr, flags, driverStatus);
 }
 
 /* --- what the simulator does not model ------------------------------------------------------ */

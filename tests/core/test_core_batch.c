@@ -9,7 +9,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <dlfcn.h>
 
 #include <cmocka.h>
 
@@ -200,6 +203,41 @@ static void test_capture_records_every_item(void **state)
 	assert_int_equal(cudaGetLastError(), cudaSuccess);
 }
 
+/* A batch whose items lie in one allocation a side checks each allocation once, where the
+ * shim has a range query (the simulator's driver has one): two pointer checks, not one per
+ * item side. Counted by the interposer (ctest runs this under it). */
+static void test_each_allocation_checked_once(void **state)
+{
+	struct bufs *b = *state;
+	ferry_batch_item it[N];
+	ferry_report rep;
+	long long (*calls)(const char *) =
+		(long long (*)(const char *))(uintptr_t)dlsym(RTLD_DEFAULT, "ferry_inject_calls");
+	long long before;
+
+	if (!calls) {
+		if (getenv("TEST_UNDER_INJECT"))
+			fail_msg("ferry_inject_calls not found: not under the interposer");
+		skip();
+	}
+	{
+		ferry_shim_choice c[16];
+		size_t n = ferry_shim_describe(c, 16, NULL, NULL);
+
+		assert_true(n <= 16);
+		while (n && strcmp(c[n - 1].capability, "address-range") != 0)
+			n--;
+		assert_true(n > 0);
+		assert_string_equal(c[n - 1].variant, "driver");
+	}
+	items_reversed(b, it);
+	clear_dst(b);
+	before = calls("cudaPointerGetAttributes");
+	assert_int_equal(ferry_copy_batch(b->ctx, it, N, 1, 0, b->s, &rep), FERRY_OK);
+	assert_int_equal(calls("cudaPointerGetAttributes") - before, 2);
+	assert_reversed(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_empty_batches),
 		cmocka_unit_test(test_batch_and_counters),
 		cmocka_unit_test(test_capture_records_every_item),
+		cmocka_unit_test(test_each_allocation_checked_once),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

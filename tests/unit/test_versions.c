@@ -415,30 +415,137 @@ typedef cudaError_t (*entry12_fn)(const char *, void **, unsigned long long,
 				  enum cudaDriverEntryPointQueryResult *);
 
 /* Each form through the version's ABI (a wrong ABI would crash or write through the wrong
- * argument): the simulator has no driver, so every form answers cudaErrorNotSupported; a
- * real runtime finds the driver's function. */
+ * argument). A symbol the driver lacks is not found (cudaSuccess, the query result
+ * SymbolNotFound where the version has one, a NULL function); cuMemGetAddressRange is
+ * found (the simulator's driver has it too) and answers the allocation around an address.
+ * The simulator has no cuStreamGetCtx; a real driver has. */
+typedef int (*cu_range_fn)(unsigned long long *, size_t *, unsigned long long);
+typedef cudaError_t (*entry_ver_fn)(const char *, void **, unsigned int, unsigned long long,
+				    enum cudaDriverEntryPointQueryResult *);
+
+static cudaError_t entry_through(void *f, const char *name, void **fn,
+				 enum cudaDriverEntryPointQueryResult *q)
+{
+	*fn = (void *)(uintptr_t)1;
+	*q = (enum cudaDriverEntryPointQueryResult)77;
+	if (ver < 12000)
+		return ((entry11_fn)(uintptr_t)f)(name, fn, cudaEnableDefault);
+	return ((entry12_fn)(uintptr_t)f)(name, fn, cudaEnableDefault, q);
+}
+
 static void test_driver_entry_abi(void **state)
 {
-	void *f = sym("cudaGetDriverEntryPoint"), *fn = (void *)(uintptr_t)1;
-	enum cudaDriverEntryPointQueryResult q = (enum cudaDriverEntryPointQueryResult)77;
-	cudaError_t e;
+	void *f = sym("cudaGetDriverEntryPoint"), *fn;
+	enum cudaDriverEntryPointQueryResult q;
+	bool sim = dlsym(RTLD_DEFAULT, "ferry_sim_pending") != NULL;
+	unsigned long long base = 0;
+	size_t size = 0;
+	unsigned char *p;
 
 	(void)state;
 	assert_non_null(f);
-	if (ver < 12000) {
-		e = ((entry11_fn)(uintptr_t)f)("cuStreamGetCtx", &fn, cudaEnableDefault);
+	assert_int_equal(entry_through(f, "cuStreamGetCtx", &fn, &q), cudaSuccess);
+	if (sim) {
+		assert_null(fn);
+		if (ver >= 12000)
+			assert_int_equal(q, cudaDriverEntryPointSymbolNotFound);
 	} else {
-		e = ((entry12_fn)(uintptr_t)f)("cuStreamGetCtx", &fn, cudaEnableDefault, &q);
-	}
-	if (dlsym(RTLD_DEFAULT, "ferry_sim_pending")) {
-		assert_int_equal(e, cudaErrorNotSupported);
-	} else {
-		assert_int_equal(e, cudaSuccess);
 		assert_non_null(fn);
 		if (ver >= 12000)
 			assert_int_equal(q, cudaDriverEntryPointSuccess);
 	}
+	assert_int_equal(entry_through(f, "cuFerryNoSuchFunction", &fn, &q), cudaSuccess);
+	assert_null(fn);
+	if (ver >= 12000)
+		assert_int_equal(q, cudaDriverEntryPointSymbolNotFound);
+
+	assert_int_equal(entry_through(f, "cuMemGetAddressRange", &fn, &q), cudaSuccess);
+	assert_non_null(fn);
+	if (ver >= 12000)
+		assert_int_equal(q, cudaDriverEntryPointSuccess);
+	assert_int_equal(cudaMalloc((void **)&p, 3000), cudaSuccess);
+	assert_int_equal(((cu_range_fn)(uintptr_t)fn)(&base, &size,
+						       (unsigned long long)(uintptr_t)(p + 2999)),
+			 0);
+	assert_int_equal(base, (uintptr_t)p);
+	assert_true(size >= 3000);
+	/* host memory is no allocation of the driver's */
+	assert_int_not_equal(((cu_range_fn)(uintptr_t)fn)(&base, &size,
+							   (unsigned long long)(uintptr_t)&base),
+			     0);
+	cudaFree(p);
 	cudaGetLastError();
+}
+
+/* Values a version did not know yet (CUDA_VARIANTS.md T33, T36, T24): device attributes
+ * added later, peer attribute 5 (13.0), a driver entry point asked at a version newer than
+ * the runtime's: cudaErrorInvalidValue, in the last-error slot too; the versions that know
+ * them answer. */
+static void expect_attr(enum cudaDeviceAttr attr, int since)
+{
+	int value = -1;
+	cudaError_t e = cudaDeviceGetAttribute(&value, attr, 0);
+
+	if (ver < since) {
+		if (e != cudaErrorInvalidValue)
+			fail_msg("attribute %d (since %d) under %d: %d, not cudaErrorInvalidValue",
+				 (int)attr, since, ver, (int)e);
+		assert_int_equal(cudaGetLastError(), cudaErrorInvalidValue);
+	} else {
+		if (e != cudaSuccess)
+			fail_msg("attribute %d (since %d) under %d: %d", (int)attr, since, ver,
+				 (int)e);
+		assert_int_not_equal(value, -1);
+	}
+}
+
+static void test_values_by_version(void **state)
+{
+	void *by_version = sym("cudaGetDriverEntryPointByVersion");
+	int value = -1;
+	cudaError_t e;
+
+	(void)state;
+	expect_attr(cudaDevAttrMultiProcessorCount, 0);
+	expect_attr(cudaDevAttrClusterLaunch, 11080);
+	expect_attr(cudaDevAttrMemSyncDomainCount, 12000);
+	expect_attr(cudaDevAttrGpuPciDeviceId, 12080);
+	expect_attr(cudaDevAttrHostMemoryPoolsSupported, 13000);
+
+	assert_int_equal(cudaDeviceGetP2PAttribute(&value, cudaDevP2PAttrAccessSupported, 0, 1),
+			 cudaSuccess);
+	e = cudaDeviceGetP2PAttribute(&value, cudaDevP2PAttrOnlyPartialNativeAtomicSupported, 0,
+				      1);
+	if (ver < 13000) {
+		assert_int_equal(e, cudaErrorInvalidValue);
+		assert_int_equal(cudaGetLastError(), cudaErrorInvalidValue);
+	} else {
+		assert_int_equal(e, cudaSuccess);
+	}
+
+	if (ver < 12050) {
+		assert_null(by_version);
+		return;
+	}
+	assert_non_null(by_version);
+	{
+		entry_ver_fn f = (entry_ver_fn)(uintptr_t)by_version;
+		enum cudaDriverEntryPointQueryResult q;
+		void *fn = NULL;
+
+		assert_int_equal(f("cuMemGetAddressRange", &fn, (unsigned)ver, cudaEnableDefault,
+				   &q),
+				 cudaSuccess);
+		assert_non_null(fn);
+		if (ver < 13000) {
+			fn = NULL;
+			assert_int_equal(f("cuMemGetAddressRange", &fn, (unsigned)ver + 10,
+					   cudaEnableDefault, &q),
+					 cudaErrorInvalidValue);
+			assert_null(fn);
+			assert_int_equal(cudaGetLastError(), cudaErrorInvalidValue);
+		}
+	}
 }
 
 /* --- adapters call the interposer's wrappers, as the program ----------------------------- */
@@ -601,6 +708,7 @@ int main(void)
 		cmocka_unit_test(test_graph_edges_abi),
 		cmocka_unit_test(test_exec_update_abi),
 		cmocka_unit_test(test_adapters_reach_rules),
+		cmocka_unit_test(test_values_by_version),
 	};
 
 	ver = parse(getenv("FERRY_CUDA_VERSION"));

@@ -14,7 +14,7 @@ echo " * cudaErrorNotSupported (kernels, graphs, arrays and textures, IPC, memor
 nm -D --defined-only "$lib" | awk '$2 == "T" { sub(/@.*/, "", $3); print $3 }' | sort -u |
 while read -r sym; do
 	case $sym in
-	__cuda* | cudaGetErrorName | cudaGetErrorString) continue ;;
+	__cuda* | cudaGetErrorName | cudaGetErrorString | cudaGetDriverEntryPoint*) continue ;;
 	esac
 	base=${sym%_ptsz}
 	base=${base%_ptds}
