@@ -208,7 +208,7 @@ static ferry_status per_item(ferry_ctx *ctx, const ferry_batch_item *items, size
 	return FERRY_OK;
 }
 
-/* The device allocations a batch's items were found in (the shim's cuMemGetAddressRange):
+/* The device allocations a batch's items were found in (the shim's address range):
  * an item side that lies wholly inside one, on the device it names, needs no check of its
  * own. Thousands of pages of one KV cache cost one pointer check and one range query. Where
  * the shim has no range query, every item side is checked. Only for one call: an allocation

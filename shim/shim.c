@@ -55,7 +55,9 @@ typedef int (*cu_stream_get_ctx_fn)(cudaStream_t, void **);
 typedef int (*cu_ctx_push_fn)(void *);
 typedef int (*cu_ctx_pop_fn)(void **);
 typedef int (*cu_ctx_get_device_fn)(int *);
-typedef int (*cu_mem_get_address_range_fn)(unsigned long long *, size_t *, unsigned long long);
+typedef int (*cu_pointer_get_attributes_fn)(unsigned int, int *, void **, unsigned long long);
+#define CU_POINTER_ATTRIBUTE_RANGE_START_ADDR 11	/* cuda.h's CUpointer_attribute */
+#define CU_POINTER_ATTRIBUTE_RANGE_SIZE 12
 
 /* --- choices --------------------------------------------------------------------------------- */
 
@@ -233,16 +235,16 @@ static void pick(enum ferry__shim_cap cap, struct choice *c, int rt, int drv)
 			    "knows peer attributes 1..4");
 		break;
 	case FERRY__SHIM_ADDRESS_RANGE:
-		if (ferry__shim_driver_entry("cuMemGetAddressRange", &c->fn[0]) == cudaSuccess &&
+		if (ferry__shim_driver_entry("cuPointerGetAttributes", &c->fn[0]) == cudaSuccess &&
 		    c->fn[0]) {
-			set(c, V_A, "the driver's cuMemGetAddressRange: a batch checks each "
-			    "allocation once");
+			set(c, V_A, "the driver's cuPointerGetAttributes (range start and size): "
+			    "a batch checks each allocation once");
 			break;
 		}
 		cudaGetLastError();
 		c->fn[0] = NULL;
-		set(c, V_ABSENT, "no driver entry point answers cuMemGetAddressRange: a batch "
-		    "checks each item's pointers");
+		set(c, V_ABSENT, "no driver entry point answers cuPointerGetAttributes: a "
+		    "batch checks each item's pointers");
 		break;
 	default:
 		break;
@@ -535,12 +537,18 @@ size_t ferry_shim_describe(ferry_shim_choice *out, size_t max, int *runtime, int
 cudaError_t ferry__shim_address_range(const void *ptr, uintptr_t *base, size_t *size)
 {
 	struct choice *c = choose(FERRY__SHIM_ADDRESS_RANGE);
+	int attrs[2] = { CU_POINTER_ATTRIBUTE_RANGE_START_ADDR, CU_POINTER_ATTRIBUTE_RANGE_SIZE };
 	unsigned long long b = 0;
 	size_t n = 0;
+	void *data[2] = { &b, &n };
 
 	if (atomic_load_explicit(&c->variant, memory_order_relaxed) != V_A)
 		return cudaErrorNotSupported;
-	if (((cu_mem_get_address_range_fn)c->fn[0])(&b, &n, (unsigned long long)(uintptr_t)ptr))
+	/* any device's allocation (cuMemGetAddressRange knows the current context's only); an
+	 * address no allocation holds answers 0 and 0 */
+	if (((cu_pointer_get_attributes_fn)c->fn[0])(2, attrs, data,
+						     (unsigned long long)(uintptr_t)ptr) ||
+	    !n)
 		return cudaErrorInvalidValue;
 	*base = (uintptr_t)b;
 	*size = n;

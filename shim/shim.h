@@ -59,8 +59,9 @@ cudaError_t ferry__shim_pointer_attrs(const void *ptr, enum cudaMemoryType *type
 cudaError_t ferry__shim_device_attr(int device, enum cudaDeviceAttr attr, int *value);
 /* A peer attribute; cudaErrorNotSupported for one this runtime's version does not know. */
 cudaError_t ferry__shim_p2p_attr(int src, int dst, enum cudaDeviceP2PAttr attr, int *value);
-/* The device allocation around ptr: [*base, *base + *size). cudaErrorNotSupported where no
- * driver entry point serves it; cudaErrorInvalidValue for memory no allocation holds. */
+/* The allocation around ptr, on any device: [*base, *base + *size). cudaErrorNotSupported
+ * where no driver entry point serves it; cudaErrorInvalidValue for memory no allocation
+ * holds. */
 cudaError_t ferry__shim_address_range(const void *ptr, uintptr_t *base, size_t *size);
 
 #endif

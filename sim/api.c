@@ -224,34 +224,49 @@ SIM_EXPORT const char *cudaGetErrorString(cudaError_t error)
 
 /*
  * The simulator's driver has one function a program can reach through the runtime's entry
- * points: cuMemGetAddressRange (the allocation around a device address: libferry's batched
- * copies check each allocation once through it). Any other symbol is not found, as a real
- * runtime answers for a symbol its driver lacks: cudaSuccess, the query result
- * cudaDriverEntryPointSymbolNotFound and a NULL function.
+ * points: cuPointerGetAttributes, for the range attributes only (the allocation around an
+ * address: libferry's batched copies check each allocation once through it). Any other
+ * symbol is not found, as a real runtime answers for a symbol its driver lacks: cudaSuccess,
+ * the query result cudaDriverEntryPointSymbolNotFound and a NULL function.
  */
 #define SIM_CU_SUCCESS 0
 #define SIM_CU_INVALID_VALUE 1
-#define SIM_CU_NOT_FOUND 500
+#define SIM_CU_POINTER_ATTRIBUTE_RANGE_START_ADDR 11
+#define SIM_CU_POINTER_ATTRIBUTE_RANGE_SIZE 12
 
-static int sim_cu_mem_get_address_range(unsigned long long *base, size_t *size,
-					unsigned long long dptr)
+/* An address no allocation holds answers success; a real 13.0 driver then left the range
+ * (its start or its size) unwritten (tests/unit/test_versions on 2x H200), the simulator
+ * writes 0 and 0: callers preset them. */
+static int sim_cu_pointer_get_attributes(unsigned n, const int *attrs, void **data,
+					 unsigned long long ptr)
 {
 	struct sim_ptr c;
-	int r = SIM_CU_NOT_FOUND;
+	unsigned long long base = 0;
+	size_t size = 0;
 
-	if (!base && !size)
+	if (!n || !attrs || !data)
 		return SIM_CU_INVALID_VALUE;
+	for (unsigned i = 0; i < n; i++)
+		if (!data[i] || (attrs[i] != SIM_CU_POINTER_ATTRIBUTE_RANGE_START_ADDR &&
+				 attrs[i] != SIM_CU_POINTER_ATTRIBUTE_RANGE_SIZE))
+			return SIM_CU_INVALID_VALUE;	/* not modelled */
 	pthread_mutex_lock(&sim.lock);
-	sim_classify((const void *)(uintptr_t)dptr, &c);
+	sim_classify((const void *)(uintptr_t)ptr, &c);
 	if (c.kind == SIM_MEM_DEVICE && c.alloc) {
-		if (base)
-			*base = c.alloc->base;
-		if (size)
-			*size = c.alloc->size;
-		r = SIM_CU_SUCCESS;
+		base = c.alloc->base;
+		size = c.alloc->size;
+	} else if (c.range) {
+		base = c.range->base;
+		size = c.range->size;
 	}
 	pthread_mutex_unlock(&sim.lock);
-	return r;
+	for (unsigned i = 0; i < n; i++) {
+		if (attrs[i] == SIM_CU_POINTER_ATTRIBUTE_RANGE_START_ADDR)
+			memcpy(data[i], &base, sizeof(base));
+		else
+			memcpy(data[i], &size, sizeof(size));
+	}
+	return SIM_CU_SUCCESS;
 }
 
 static cudaError_t sim_entry(const char *symbol, void **fn, unsigned long long flags,
@@ -264,8 +279,8 @@ static cudaError_t sim_entry(const char *symbol, void **fn, unsigned long long f
 		err = cudaErrorInvalidValue;
 	if (err == cudaSuccess) {
 		*fn = NULL;
-		if (strcmp(symbol, "cuMemGetAddressRange") == 0)
-			*fn = (void *)(uintptr_t)sim_cu_mem_get_address_range;
+		if (strcmp(symbol, "cuPointerGetAttributes") == 0)
+			*fn = (void *)(uintptr_t)sim_cu_pointer_get_attributes;
 		if (status)
 			*status = *fn ? cudaDriverEntryPointSuccess
 				      : cudaDriverEntryPointSymbolNotFound;
@@ -294,7 +309,7 @@ SIM_EXPORT cudaError_t cudaGetDriverEntryPointByVersion(
 	const char *symbol, void **funcPtr, unsigned int cudaVersion, unsigned long long flags,
 	enum cudaDriverEntryPointQueryResult *driverStatus)
 {
-	(void)cudaVersion;	/* the one function has had one ABI since 3.2 */
+	(void)cudaVersion;	/* the one function has had one ABI since 4.1 */
 	return sim_entry(symbol, funcPtr, flags, driverStatus);
 }
 

@@ -3,7 +3,8 @@
 # the version emulation over the real CUDA 13.0 runtime (what CI, without a GPU, cannot):
 #   - ferry info, as the runtime is and under emulated 11.8 / 12.8 (the variant table);
 #   - test_versions under every emulated version over the real runtime;
-#   - test_core_batch (ferry_copy_batch's contract, capture included) on the real runtime;
+#   - test_core_batch (ferry_copy_batch's contract, capture included, each allocation checked
+#     once) on the real runtime, under the interposer (which counts the pointer checks);
 #   - the scenario suite under every emulated version over the real runtime
 #     (ferry run --backend real --cuda all);
 #   - test_core_plan (copy plans: peer, one device, the staged pipeline as a graph) on the
@@ -33,8 +34,9 @@ on versions && for v in 11.8 12.0 12.2 12.4 12.6 12.8 12.9 13.0; do
 ($(grep -E 'PASSED|FAILED' "$out/test_versions_$v.txt" | tr '\n' ' '))"
 done
 on batch && {
-	"$build/tests/core/test_core_batch" >"$out/test_core_batch.txt" 2>&1
-	echo "test_core_batch on the real runtime: exit $? \
+	TEST_UNDER_INJECT=1 "$ferry" inject --backend real -- \
+		"$build/tests/core/test_core_batch" >"$out/test_core_batch.txt" 2>&1
+	echo "test_core_batch on the real runtime (under the interposer): exit $? \
 ($(grep -E 'PASSED|FAILED' "$out/test_core_batch.txt" | tr '\n' ' '))"
 }
 on plan && {
