@@ -1,6 +1,6 @@
 /*
- * core_capture: the copy core inside a CUDA stream capture, on a real GPU (the simulator
- * learns capture in a later issue; there this program says so and exits 77).
+ * core_capture: the copy core inside a CUDA stream capture, on a real GPU and on the
+ * simulator (a runtime that cannot capture makes this program say so and exit 77).
  *
  * While stream s is capturing (global mode), ferry_copy must record only capture-safe copies
  * and leave the capture valid: a copy between devices (before and after the pair was set up
@@ -156,6 +156,9 @@ int main(void)
 		expect(equal_dev(b, host, N), "every byte");
 	}
 	ferry_ctx_fini(ctx);
+	free(host);
+	free(pageable);
+	free(want2d);
 	printf("%s\n", failures ? "core_capture: FAILED" : "core_capture: all good");
 	return failures ? 1 : 0;
 }
