@@ -194,6 +194,7 @@ static ferry_status per_item(ferry_ctx *ctx, const ferry_batch_item *items, size
 				snprintf(rep->message, sizeof(rep->message),
 					 "item %zu: %.160s (items before it were delivered)", i,
 					 r.message);
+				FERRY__TOOK(BATCH_HALF_WAY);
 				return FERRY_E_CUDA;
 			}
 			snprintf(rep->message, sizeof(rep->message), "item %zu: %.200s", i,
@@ -205,6 +206,7 @@ static ferry_status per_item(ferry_ctx *ctx, const ferry_batch_item *items, size
 		rep->bytes += items[i].bytes;
 	}
 	rep->path = path;
+	FERRY__TOOK(BATCH_PER_ITEM);
 	return FERRY_OK;
 }
 
@@ -322,6 +324,8 @@ ferry_status ferry_copy_batch(ferry_ctx *ctx, const ferry_batch_item *items, siz
 		return per_item(ctx, items, n, dst_dev, src_dev, stream, rep);
 	}
 	/* a capture, or the host on a side: each item as ferry_copy takes it */
+	if (cs != cudaStreamCaptureStatusNone)
+		FERRY__TOOK(BATCH_CAPTURE);
 	if (cs != cudaStreamCaptureStatusNone || dst_dev == FERRY_HOST || src_dev == FERRY_HOST)
 		return per_item(ctx, items, n, dst_dev, src_dev, stream, rep);
 	peer = src_dev != dst_dev;
@@ -342,18 +346,22 @@ ferry_status ferry_copy_batch(ferry_ctx *ctx, const ferry_batch_item *items, siz
 		st = run_way(&op, items, n, true, peer, rung, &absent);
 		if (st == FERRY_OK) {
 			rep->via = "batch";
+			FERRY__TOOK(BATCH_BATCHED);
 			goto delivered;
 		}
 		if (st != FERRY_E_NO_PATH)
 			return st;
+		FERRY__TOOK(BATCH_BATCHED_FAILED);
 	}
 	st = run_way(&op, items, n, false, peer, rung, &absent);
 	if (st == FERRY_OK) {
 		rep->via = "loop";
+		FERRY__TOOK(BATCH_LOOP);
 		goto delivered;
 	}
 	if (st != FERRY_E_NO_PATH)
 		return st;
+	FERRY__TOOK(BATCH_LOOP_FAILED);
 	if (peer)
 		ferry__pair_demote(ctx, src_dev, dst_dev, rep->error, rep->error_call);
 	rep->error = cudaSuccess;
@@ -361,6 +369,7 @@ ferry_status ferry_copy_batch(ferry_ctx *ctx, const ferry_batch_item *items, siz
 	rep->message[0] = '\0';
 	return per_item(ctx, items, n, dst_dev, src_dev, stream, rep);
 delivered:
+	ferry__took_rung(rung);
 	rep->path = rung;
 	rep->bytes = total;
 	rep->error = cudaSuccess;

@@ -157,6 +157,7 @@ ferry_status ferry__pending(ferry_report *rep)
 
 	if (e == cudaSuccess)
 		return FERRY_OK;
+	FERRY__TOOK(ERROR_PENDING);
 	rep->error = e;
 	rep->error_call = "cudaPeekAtLastError";
 	snprintf(rep->message, sizeof(rep->message),
@@ -302,6 +303,7 @@ static ferry_status capture_copy(struct ferry__op *op)
 		snprintf(op->rep->message, sizeof(op->rep->message),
 			 "the stream is capturing and the host side is pageable memory: a "
 			 "capture records copies of pinned host memory only");
+		FERRY__TOOK(CAPTURE_REFUSED_PAGEABLE);
 		return FERRY_E_CAPTURE;
 	}
 	if (op->src_dev == FERRY_HOST || op->dst_dev == FERRY_HOST) {
@@ -315,6 +317,7 @@ static ferry_status capture_copy(struct ferry__op *op)
 				 "the stream is capturing and peer copies from device %d to %d "
 				 "failed the self-test: no capture-safe path avoids them",
 				 op->src_dev, op->dst_dev);
+			FERRY__TOOK(CAPTURE_REFUSED_SELF_TEST);
 			return FERRY_E_CAPTURE;
 		}
 		path = ps == FERRY_PAIR_PEER ? FERRY_PATH_PEER : FERRY_PATH_DRIVER_STAGED;
@@ -341,6 +344,7 @@ static ferry_status ladder(struct ferry__op *op)
 		return st;
 	}
 	if (op->src_dev == op->dst_dev && (flags & FERRY_ALWAYS_STAGE)) {
+		FERRY__TOOK(POLICY_ALWAYS_STAGE);
 		ferry__fallback(op, FERRY_PATH_SAME_DEVICE, cudaSuccess, "policy",
 				FERRY__FB_SKIPPED);
 	} else if (op->src_dev == op->dst_dev) {
@@ -349,7 +353,9 @@ static ferry_status ladder(struct ferry__op *op)
 			op->rep->path = FERRY_PATH_SAME_DEVICE;
 		if (st != FERRY_E_NO_PATH)
 			return st;
+		FERRY__TOOK(SAME_DEVICE_FAILED);
 	} else if (flags & (FERRY_NEVER_PEER | FERRY_ALWAYS_STAGE)) {
+		FERRY__TOOK(POLICY_NEVER_PEER);
 		ferry__fallback(op, FERRY_PATH_PEER, cudaSuccess, "policy", FERRY__FB_SKIPPED);
 	} else {
 		bool use = false;
@@ -363,6 +369,7 @@ static ferry_status ladder(struct ferry__op *op)
 				op->rep->path = FERRY_PATH_PEER;
 			if (st != FERRY_E_NO_PATH)
 				return st;
+			FERRY__TOOK(PEER_FAILED);
 			ferry__pair_demote(op->ctx, op->src_dev, op->dst_dev, op->rep->error,
 					   op->rep->error_call);
 		}
@@ -446,7 +453,12 @@ out:
 					  memory_order_relaxed);
 		atomic_fetch_add_explicit(&ferry__counters.bytes[rep->path], op->sh.total,
 					  memory_order_relaxed);
+		ferry__took_rung(rep->path);
+		if (rep->captured)
+			FERRY__TOOK(CAPTURE_RECORDED);
 	} else {
+		if (st == FERRY_E_STICKY)
+			FERRY__TOOK(ERROR_STICKY);
 		rep->path = FERRY_PATH_NONE;
 		if (st == FERRY_E_NO_PATH && !rep->message[0])
 			snprintf(rep->message, sizeof(rep->message), "every path was refused");

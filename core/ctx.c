@@ -186,6 +186,9 @@ void ferry_counters_reset(void)
 	atomic_store(&c->self_test_failures, 0);
 	atomic_store(&c->self_test_ns, 0);
 	atomic_store(&c->demoted_pairs, 0);
+	for (int i = 0; i < FERRY__NP_COUNT; i++)
+		atomic_store(&ferry__named_taken[i], 0);
+	ferry__shim_named_reset();
 }
 
 cudaError_t ferry__on_device(int dev, int *saved)

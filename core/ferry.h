@@ -323,6 +323,22 @@ FERRY_EXTERN void ferry_counters_get(ferry_counters *out);
 /* Sets them to zero. */
 FERRY_EXTERN void ferry_counters_reset(void);
 
+/* --- named paths ------------------------------------------------------------------------------ */
+
+/* A named path: a rung that delivered, a way from one rung to the next, a recovery branch
+ * (core/named_paths.def), or a variant the version shim chose ("shim.CAP.VARIANT"). Names
+ * are stable. */
+typedef struct ferry_named_path {
+	const char *name;	/* "rung.peer", "pair.self-test-wrong-bytes", "shim.batch.v12080" */
+	const char *meaning;	/* in words */
+	uint64_t taken;		/* times this process took it (a shim variant: chosen) */
+} ferry_named_path;
+
+/* Every named path with how often this process took it: writes up to max of them into out
+ * (may be NULL) and returns how many there are. Static strings. ferry_counters_reset() sets
+ * the counts to zero too. */
+FERRY_EXTERN size_t ferry_named_paths(ferry_named_path *out, size_t max);
+
 /* The state of an ordered pair in a context, as the ladder sees it now. */
 typedef enum ferry_pair_state {
 	FERRY_PAIR_UNKNOWN,	/* no copy between them yet */

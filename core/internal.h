@@ -118,6 +118,22 @@ struct ferry__counters {
 };
 extern FERRY__HIDDEN struct ferry__counters ferry__counters;
 
+/* Named paths (named_paths.def): FERRY__TOOK(ID) records that ID was taken. */
+enum ferry__named {
+#define FERRY_NAMED(id, name, meaning) FERRY__NP_##id,
+#include "named_paths.def"
+#undef FERRY_NAMED
+	FERRY__NP_COUNT
+};
+extern FERRY__HIDDEN _Atomic uint64_t ferry__named_taken[FERRY__NP_COUNT];
+#define FERRY__TOOK(id) \
+	atomic_fetch_add_explicit(&ferry__named_taken[FERRY__NP_##id], 1, memory_order_relaxed)
+/* The rung's named path, taken (FERRY_PATH_NONE: nothing). */
+FERRY__HIDDEN void ferry__took_rung(ferry_path p);
+/* The shim's variants as named paths (shim.c): up to max into out; how many there are. */
+FERRY__HIDDEN size_t ferry__shim_named(ferry_named_path *out, size_t max);
+FERRY__HIDDEN void ferry__shim_named_reset(void);
+
 /* --- copy.c: one copy in flight ------------------------------------------------------------- */
 
 struct ferry__op {

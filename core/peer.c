@@ -222,11 +222,13 @@ static ferry_status setup(struct ferry__op *op, struct ferry__pair *p)
 		v = ferry__fail(op, FERRY__STEP_QUERY, e, "cudaDeviceCanAccessPeer", FERRY_PATH_PEER);
 		if (v == FERRY__STICKY)
 			return FERRY_E_STICKY;
+		FERRY__TOOK(PAIR_QUERY_FAILED);
 		demote_locked(ctx, p, e, "cudaDeviceCanAccessPeer");
 		ferry__fallback(op, FERRY_PATH_PEER, e, "cudaDeviceCanAccessPeer", FERRY__FB_TRIED);
 		return FERRY_OK;
 	}
 	if (!can) {
+		FERRY__TOOK(PAIR_NO_ACCESS);
 		demote_locked(ctx, p, cudaSuccess, "cudaDeviceCanAccessPeer");
 		ferry__fallback(op, FERRY_PATH_PEER, cudaSuccess, "cudaDeviceCanAccessPeer",
 				FERRY__FB_SKIPPED);
@@ -236,10 +238,12 @@ static ferry_status setup(struct ferry__op *op, struct ferry__pair *p)
 	if (e == cudaSuccess) {
 		e = cudaDeviceEnablePeerAccess(src, 0);
 		ferry__restore_device(saved);
-		if (e == cudaErrorPeerAccessAlreadyEnabled)
+		if (e == cudaErrorPeerAccessAlreadyEnabled) {
+			FERRY__TOOK(PAIR_ALREADY_ENABLED);
 			cudaGetLastError();	/* success, and not left in the slot (F05) */
-		else
+		} else {
 			enabled_here = e == cudaSuccess;
+		}
 		if (e == cudaErrorPeerAccessAlreadyEnabled)
 			e = cudaSuccess;
 	}
@@ -248,6 +252,7 @@ static ferry_status setup(struct ferry__op *op, struct ferry__pair *p)
 				FERRY_PATH_PEER);
 		if (v != FERRY__NEXT)
 			return v == FERRY__STICKY ? FERRY_E_STICKY : FERRY_E_CUDA;
+		FERRY__TOOK(PAIR_ENABLE_FAILED);
 		demote_locked(ctx, p, e, "cudaDeviceEnablePeerAccess");
 		ferry__fallback(op, FERRY_PATH_PEER, e, "cudaDeviceEnablePeerAccess",
 				FERRY__FB_TRIED);
@@ -264,6 +269,10 @@ static ferry_status setup(struct ferry__op *op, struct ferry__pair *p)
 		atomic_fetch_add(&ferry__counters.self_test_ns, ns);
 		if (r.e != cudaSuccess || r.mismatch) {
 			atomic_fetch_add(&ferry__counters.self_test_failures, 1);
+			if (r.e != cudaSuccess)
+				FERRY__TOOK(PAIR_SELF_TEST_ERROR);
+			else
+				FERRY__TOOK(PAIR_SELF_TEST_WRONG);
 			if (r.e != cudaSuccess) {
 				v = ferry__fail(op, FERRY__STEP_SELF_TEST, r.e, r.call,
 						FERRY_PATH_PEER);
@@ -281,6 +290,9 @@ static ferry_status setup(struct ferry__op *op, struct ferry__pair *p)
 			ferry__fallback(op, FERRY_PATH_PEER, r.e, r.call, FERRY__FB_TRIED);
 			return FERRY_OK;
 		}
+		FERRY__TOOK(PAIR_SELF_TEST_PASSED);
+	} else {
+		FERRY__TOOK(PAIR_SELF_TEST_SKIPPED);
 	}
 	atomic_store_explicit(&p->state, FERRY_PAIR_PEER, memory_order_release);
 	return FERRY_OK;
@@ -305,8 +317,10 @@ ferry_status ferry__pair_prepare(struct ferry__op *op, bool *use)
 		st = atomic_load_explicit(&p->state, memory_order_acquire);
 	}
 	*use = st == FERRY_PAIR_PEER;
-	if (st == FERRY_PAIR_STAGED)
+	if (st == FERRY_PAIR_STAGED) {
+		FERRY__TOOK(PAIR_REMEMBERED);
 		ferry__fallback(op, FERRY_PATH_PEER, p->reason.error, p->reason.call,
 				FERRY__FB_REMEMBERED);
+	}
 	return ret;
 }

@@ -183,6 +183,7 @@ ferry_status ferry_plan_create(ferry_ctx *ctx, ferry_plan **out, void *dst, int 
 			}
 			snprintf(why, sizeof(why), "%s answered %s: each launch is a ferry_copy", call,
 				 cudaGetErrorName(e));
+			FERRY__TOOK(PLAN_BUILD_FAILED);
 			drop_graph(p, why);
 		}
 	}
@@ -216,6 +217,10 @@ ferry_status ferry_plan_launch(ferry_plan *p, cudaStream_t stream, ferry_report 
 		cudaGetLastError();
 	/* a capture records ferry_copy's copy (a graph launched into a capture is refused) */
 	if (!p->exec || e != cudaSuccess || cs != cudaStreamCaptureStatusNone) {
+		if (cs != cudaStreamCaptureStatusNone)
+			FERRY__TOOK(PLAN_CAPTURE);
+		else
+			FERRY__TOOK(PLAN_UNPLANNED);
 		st = ferry_copy(p->ctx, p->dst, p->dst_dev, p->src, p->src_dev, p->bytes, stream, rep);
 		rep->via = "unplanned";
 		return st;
@@ -238,6 +243,8 @@ ferry_status ferry_plan_launch(ferry_plan *p, cudaStream_t stream, ferry_report 
 		atomic_fetch_add_explicit(&ferry__counters.copies[p->path], 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&ferry__counters.bytes[p->path], p->bytes,
 					  memory_order_relaxed);
+		ferry__took_rung(p->path);
+		FERRY__TOOK(PLAN_GRAPH);
 		return FERRY_OK;
 	}
 	v = ferry__fail(&op, p->path == FERRY_PATH_PEER ? FERRY__STEP_PEER :
@@ -248,6 +255,7 @@ ferry_status ferry_plan_launch(ferry_plan *p, cudaStream_t stream, ferry_report 
 	/* the graph is an optimization: whatever failed in it (short of a lost context), the
 	 * copy is made as ferry_copy makes it now, which returns its own error where it cannot
 	 * be; the graph is dropped */
+	FERRY__TOOK(PLAN_LAUNCH_FAILED);
 	ferry__fallback(&op, p->path, e, call, FERRY__FB_TRIED);
 	if (p->path == FERRY_PATH_PEER)
 		ferry__pair_demote(p->ctx, p->src_dev, p->dst_dev, e, call);

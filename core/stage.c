@@ -175,12 +175,15 @@ static ferry_status ring_alloc(struct ferry__op *op, struct ferry__ring **out)
 				FERRY_PATH_STAGED_PINNED);
 		if (v != FERRY__NEXT || chunk / 2 < MIN_CHUNK) {
 			ring_free(ctx, r);
-			if (v == FERRY__NEXT)
+			if (v == FERRY__NEXT) {
+				FERRY__TOOK(PINNED_ALLOC_FAILED);
 				ferry__fallback(op, FERRY_PATH_STAGED_PINNED, e, "cudaHostAlloc",
 						FERRY__FB_TRIED);
+			}
 			return v == FERRY__NEXT ? FERRY_E_NO_PATH
 						: v == FERRY__STICKY ? FERRY_E_STICKY : FERRY_E_CUDA;
 		}
+		FERRY__TOOK(PINNED_ALLOC_HALVED);
 		chunk /= 2;
 	}
 	r->chunk = chunk;
@@ -196,11 +199,13 @@ static ferry_status ring_get(struct ferry__op *op, struct ferry__ring **out)
 	ferry_status st;
 
 	if (ctx->cfg.flags & FERRY_NO_PINNED) {
+		FERRY__TOOK(POLICY_NO_PINNED);
 		ferry__fallback(op, FERRY_PATH_STAGED_PINNED, cudaSuccess, "policy",
 				FERRY__FB_SKIPPED);
 		return FERRY_E_NO_PATH;
 	}
 	if (ctx->max_rings == 0) {
+		FERRY__TOOK(PINNED_BUDGET);
 		ferry__fallback(op, FERRY_PATH_STAGED_PINNED, cudaSuccess, "budget",
 				FERRY__FB_SKIPPED);
 		return FERRY_E_NO_PATH;
@@ -211,6 +216,7 @@ static ferry_status ring_get(struct ferry__op *op, struct ferry__ring **out)
 			ferry_fallback why = ctx->pinned_reason;
 
 			pthread_mutex_unlock(&ctx->ring_lock);
+			FERRY__TOOK(PINNED_REMEMBERED);
 			ferry__fallback(op, FERRY_PATH_STAGED_PINNED, why.error, why.call,
 					FERRY__FB_REMEMBERED);
 			return FERRY_E_NO_PATH;
@@ -395,6 +401,7 @@ ferry_status ferry__stage_pinned(struct ferry__op *op)
 	}
 	ring_put(ctx, p.ring);
 	if (v == FERRY__NEXT) {
+		FERRY__TOOK(PINNED_FAILED);
 		ferry__fallback(op, FERRY_PATH_STAGED_PINNED, e, p.call, FERRY__FB_TRIED);
 		return FERRY_E_NO_PATH;
 	}

@@ -8,6 +8,7 @@
 #include "shim.h"
 
 #include "ferry.h"
+#include "internal.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -71,6 +72,8 @@ struct choice {
 };
 
 static struct choice choices[FERRY__SHIM_NCAPS];
+/* each variant's choices in this process, as named paths (ferry__shim_named) */
+static _Atomic uint64_t taken[FERRY__SHIM_NCAPS][4];
 static pthread_mutex_t choose_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic int versions_read;
 static int runtime_version, driver_version;
@@ -275,6 +278,8 @@ static struct choice *choose(enum ferry__shim_cap cap)
 						      memory_order_relaxed);
 				memcpy(c->fn, tmp.fn, sizeof(c->fn));
 				memcpy(c->why, tmp.why, sizeof(c->why));
+				atomic_fetch_add(&taken[cap][atomic_load_explicit(
+					&tmp.variant, memory_order_relaxed)], 1);
 				atomic_store_explicit(&c->chosen, 1, memory_order_release);
 			}
 		}
@@ -304,6 +309,7 @@ static void now_absent(enum ferry__shim_cap cap, const char *call)
 			 "(a newer runtime on an older driver)", call);
 		atomic_store_explicit(&c->variant, V_ABSENT, memory_order_relaxed);
 		atomic_store_explicit(&c->downgraded, 1, memory_order_release);
+		atomic_fetch_add(&taken[cap][V_ABSENT], 1);
 	}
 	pthread_mutex_unlock(&choose_lock);
 }
@@ -511,6 +517,47 @@ cudaError_t ferry__shim_p2p_attr(int src, int dst, enum cudaDeviceP2PAttr attr, 
 	if (v == V_ABSENT || (int)attr < 1 || (int)attr > max)
 		return cudaErrorNotSupported;
 	return ((p2p_attr_fn)c->fn[0])(value, attr, src, dst);
+}
+
+/* --- named paths: the variants ---------------------------------------------------------------- */
+
+static char named_names[FERRY__SHIM_NCAPS][4][64];
+static pthread_once_t named_once = PTHREAD_ONCE_INIT;
+
+static void name_variants(void)
+{
+	for (size_t c = 0; c < FERRY__SHIM_NCAPS; c++)
+		for (size_t v = 0; v < 4; v++)
+			if (variant_names[c][v])
+				snprintf(named_names[c][v], sizeof(named_names[c][v]), "shim.%s.%s",
+					 cap_names[c], variant_names[c][v]);
+}
+
+size_t ferry__shim_named(ferry_named_path *out, size_t max)
+{
+	size_t n = 0;
+
+	pthread_once(&named_once, name_variants);
+	for (size_t c = 0; c < FERRY__SHIM_NCAPS; c++) {
+		for (size_t v = 0; v < 4; v++) {
+			if (!variant_names[c][v])
+				continue;
+			if (out && n < max) {
+				out[n].name = named_names[c][v];
+				out[n].meaning = "the version shim chose this variant of the capability";
+				out[n].taken = atomic_load(&taken[c][v]);
+			}
+			n++;
+		}
+	}
+	return n;
+}
+
+void ferry__shim_named_reset(void)
+{
+	for (size_t c = 0; c < FERRY__SHIM_NCAPS; c++)
+		for (size_t v = 0; v < 4; v++)
+			atomic_store(&taken[c][v], 0);
 }
 
 /* --- ferry_shim_describe ----------------------------------------------------------------------- */

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "common.h"
 #include "fault_runs.h"
+#include "named_paths.h"
 #include "scenario.h"
 
 #include <dirent.h>
@@ -46,6 +47,11 @@ const char usage_run[] =
 	"                  line of its own\n"
 	"  --mutate        also run each scenario that checks bytes with every copy call of\n"
 	"                  libferry damaged (corrupt(bitflip|zero|truncate)); it must fail\n"
+	"  --paths FILE    write the path matrix as JSON: each named path of libferry (a rung\n"
+	"                  that delivered, a way to the next rung, a recovery branch, a shim\n"
+	"                  variant) with the runs that took it, never-taken paths first\n"
+	"  --require-all-paths  fail unless every named path was taken by some run (and\n"
+	"                  name the ones that were not)\n"
 	"\n"
 	"random campaigns:\n"
 	"  --campaign N    instead of running the scenarios as written: N runs, each of one\n"
@@ -73,6 +79,7 @@ struct result {
 	bool pass;
 	double secs;
 	char why[512];
+	unsigned char *took;	/* np_count() flags: the named paths the run took */
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -247,7 +254,7 @@ static void run_one(const struct scenario *sc, const char *cuda, const char *ext
 		    struct result *r)
 {
 	char *faults = join_faults(sc->faults, extra);
-	char out[64 * 1024], last_step[256] = "";
+	char out[64 * 1024], last_step[256] = "", unknown[128] = "";
 	struct inject_argv ia;
 	int fd = -1, status = 0;
 	size_t n = 0;
@@ -295,6 +302,8 @@ static void run_one(const struct scenario *sc, const char *cuda, const char *ext
 			*nl = '\0';
 		if (strncmp(l, "step ", 5) == 0)
 			snprintf(last_step, sizeof(last_step), "%.255s", l);
+		if (r->took && strncmp(l, "paths:", 6) == 0)
+			np_parse_line(l, r->took, unknown, sizeof(unknown));
 		if (!r->why[0] && (strncmp(l, "FAIL", 4) == 0 || strstr(l, "never fired") ||
 				   strstr(l, "ferry inject: ") == l || strstr(l, "ferry-sim: ") == l ||
 				   strstr(l, "ferry-inject: ") == l))
@@ -309,6 +318,12 @@ static void run_one(const struct scenario *sc, const char *cuda, const char *ext
 	if (WIFSIGNALED(status)) {
 		snprintf(r->why, sizeof(r->why), "crashed (signal %d) in %s", WTERMSIG(status),
 			 last_step[0] ? last_step : "set-up");
+		return;
+	}
+	if (unknown[0]) {
+		snprintf(r->why, sizeof(r->why), "libferry took the named path '%s', which this "
+			 "ferry does not know: the executor and the command are of different builds",
+			 unknown);
 		return;
 	}
 	switch (WEXITSTATUS(status)) {
@@ -363,6 +378,54 @@ static bool mutants(const struct scenario *sc, const char *cuda, const char *exe
 		}
 	}
 	return all;
+}
+
+/* The named paths the runs took: the matrix to path (if any), and a summary line; with
+ * require, the never-taken ones named. False when a path was never taken and require is
+ * set; *ok false when the matrix cannot be written. */
+static bool report_paths(const struct result *res, size_t n, const char *path, bool require,
+			 bool *ok)
+{
+	size_t np = np_count(), taken = 0;
+	const char **runs = calloc(n ? n : 1, sizeof(*runs));
+	const unsigned char **took = calloc(n ? n : 1, sizeof(*took));
+	bool all;
+
+	for (size_t i = 0; i < np; i++) {
+		bool t = false;
+
+		for (size_t r = 0; r < n && !t; r++)
+			t = res[r].took && res[r].took[i];
+		taken += t;
+	}
+	all = taken == np;
+	printf("named paths: %zu of %zu taken\n", taken, np);
+	if (require && !all) {
+		printf("never taken:");
+		for (size_t i = 0; i < np; i++) {
+			bool t = false;
+
+			for (size_t r = 0; r < n && !t; r++)
+				t = res[r].took && res[r].took[i];
+			if (!t)
+				printf(" %s", np_name(i));
+		}
+		printf("\n");
+	}
+	if (path && runs && took) {
+		static const unsigned char none[1];
+		size_t k = 0;
+
+		for (size_t r = 0; r < n; r++, k++) {
+			runs[k] = res[r].file;
+			took[k] = res[r].took ? res[r].took : none;
+		}
+		if (!np_write_matrix(path, runs, took, k))
+			*ok = false;
+	}
+	free(runs);
+	free(took);
+	return all || !require;
 }
 
 static void xml_escape(FILE *f, const char *s)
@@ -466,12 +529,14 @@ int cmd_run(int argc, char **argv)
 		{ "faults-per-run", required_argument, NULL, 'F' },
 		{ "jobs", required_argument, NULL, 'J' },
 		{ "cuda", required_argument, NULL, 'c' },
+		{ "paths", required_argument, NULL, 'P' },
+		{ "require-all-paths", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *backend = "sim", *junit = NULL;
+	const char *backend = "sim", *junit = NULL, *paths = NULL;
 	unsigned timeout = 120;
-	bool verbose = false, ok = true, mutate = false;
+	bool verbose = false, ok = true, mutate = false, all_paths = false, paths_ok = true;
 	char **files = NULL, exec[PATH_MAX], err[4096];
 	size_t nfiles = 0, cap = 0, passed = 0;
 	struct scenario *sc;
@@ -506,6 +571,8 @@ int cmd_run(int argc, char **argv)
 			timeout = (unsigned)v;
 			break;
 		case 'j': junit = optarg; break;
+		case 'P': paths = optarg; break;
+		case 'R': all_paths = true; break;
 		case 'v': verbose = true; break;
 		case 'm': mutate = true; break;
 		case 'C':
@@ -555,9 +622,9 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "ferry run: --seed, --jobs and --faults-per-run go with --campaign\n");
 		return EXIT_USAGE;
 	}
-	if (co.runs && (mutate || junit)) {
+	if (co.runs && (mutate || junit || paths || all_paths)) {
 		fprintf(stderr, "ferry run: --campaign does not go with --%s\n",
-			mutate ? "mutate" : "junit");
+			mutate ? "mutate" : junit ? "junit" : paths ? "paths" : "require-all-paths");
 		return EXIT_USAGE;
 	}
 	for (int i = optind; i < argc && ok; i++)
@@ -655,6 +722,7 @@ int cmd_run(int argc, char **argv)
 			else
 				snprintf(r->file, sizeof(r->file), "%s", files[i]);
 			snprintf(r->title, sizeof(r->title), "%s", sc[i].title);
+			r->took = calloc(np_count(), 1);
 			run_one(&sc[i], cuda, NULL, exec, backend, timeout, verbose, r);
 			passed += r->pass;
 			printf("%s  %-52s %6.2f s%s%s\n", r->pass ? "PASS" : "FAIL", r->file, r->secs,
@@ -673,13 +741,18 @@ int cmd_run(int argc, char **argv)
 	printf(" (%.1f s)\n", fr_now() - t0);
 	if (junit && !write_junit(junit, res, ncases, fr_now() - t0))
 		ok = false;
-	rc = !ok ? EXIT_USAGE : passed == ncases ? 0 : 1;
+	/* with --require-all-paths, a named path no run took fails the whole run */
+	if ((paths || all_paths) && !report_paths(res, ncases, paths, all_paths, &ok))
+		paths_ok = false;
+	rc = !ok ? EXIT_USAGE : passed == ncases && paths_ok ? 0 : 1;
 out:
 	for (size_t i = 0; i < nfiles; i++) {
 		scn_free(&sc[i]);
 		free(files[i]);
 	}
 	free(sc);
+	for (size_t i = 0; res && i < ncases; i++)
+		free(res[i].took);
 	free(res);
 	free(files);
 	return rc;

@@ -14,6 +14,9 @@
  * steps can give), a copy may take any path and may fail with a clear error (a status and a
  * message); what it may not do is succeed with wrong bytes, write after refusing, or leave
  * the slot dirty. The last line says "outcome: exact" or "outcome: error ...".
+ *
+ * Before it exits (pass or fail) it prints "paths: NAME ..." : the named paths libferry took
+ * in this process (ferry_named_paths), which `ferry run` collects per scenario.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -652,6 +655,24 @@ matched:
 	return true;
 }
 
+/* The named paths this process took, one line (atexit: every way out prints it). */
+static void print_paths(void)
+{
+	ferry_named_path *np;
+	size_t n = ferry_named_paths(NULL, 0);
+
+	np = calloc(n, sizeof(*np));
+	if (!np)
+		return;
+	ferry_named_paths(np, n);
+	fputs("paths:", stdout);
+	for (size_t i = 0; i < n; i++)
+		if (np[i].taken)
+			printf(" %s", np[i].name);
+	fputc('\n', stdout);
+	free(np);
+}
+
 int main(int argc, char **argv)
 {
 	struct scenario sc;
@@ -675,6 +696,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
+	atexit(print_paths);
 	ferry_config_default(&cfg);
 	if (sc.chunk)
 		cfg.chunk_bytes = sc.chunk;

@@ -238,6 +238,59 @@ static void test_each_allocation_checked_once(void **state)
 	assert_reversed(b);
 }
 
+/* ferry_named_paths: every name unique and explained, the shim's variants among them; a
+ * batch delivered by the batched copy takes batch.batched and rung.peer once; max is kept;
+ * ferry_counters_reset zeroes them. */
+static uint64_t taken(const ferry_named_path *np, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(np[i].name, name) == 0)
+			return np[i].taken;
+	fail_msg("no named path %s", name);
+	return 0;
+}
+
+static void test_named_paths(void **state)
+{
+	struct bufs *b = *state;
+	ferry_batch_item it[N];
+	ferry_report rep;
+	ferry_named_path np[128], few[3];
+	size_t n = ferry_named_paths(NULL, 0);
+
+	assert_true(n > 40 && n <= 128);
+	assert_int_equal(ferry_named_paths(np, 128), n);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(np[i].name[0] && np[i].meaning[0]);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(np[i].name, np[j].name) == 0)
+				fail_msg("named path %s twice", np[i].name);
+	}
+	(void)taken(np, n, "shim.batch.v13000");
+	(void)taken(np, n, "shim.address-range.driver");
+	memset(few, 0, sizeof(few));
+	assert_int_equal(ferry_named_paths(few, 2), n);
+	assert_string_equal(few[0].name, np[0].name);
+	assert_null(few[2].name);
+
+	ferry_counters_reset();
+	ferry_named_paths(np, 128);
+	assert_int_equal(taken(np, n, "batch.batched"), 0);
+	items_reversed(b, it);
+	clear_dst(b);
+	assert_int_equal(ferry_copy_batch(b->ctx, it, N, 1, 0, b->s, &rep), FERRY_OK);
+	assert_string_equal(rep.via, "batch");
+	ferry_named_paths(np, 128);
+	assert_int_equal(taken(np, n, "batch.batched"), 1);
+	assert_int_equal(taken(np, n, "rung.peer"), 1);
+	assert_int_equal(taken(np, n, "batch.loop"), 0);
+	assert_int_equal(taken(np, n, "rung.staged-pageable"), 0);
+	assert_reversed(b);
+	ferry_counters_reset();
+	ferry_named_paths(np, 128);
+	assert_int_equal(taken(np, n, "batch.batched"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -246,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_batch_and_counters),
 		cmocka_unit_test(test_capture_records_every_item),
 		cmocka_unit_test(test_each_allocation_checked_once),
+		cmocka_unit_test(test_named_paths),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
