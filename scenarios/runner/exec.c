@@ -381,6 +381,96 @@ static bool slot_after(struct run *r, const char *what, ferry_status status,
 	return true;
 }
 
+/* --- modes: a call inside a capture, or after an error left in the slot ---------------------- */
+
+/* The error mode=pending leaves in the last-error slot before the call: what a caller's own
+ * failed call (a bad memcpy direction) leaves there. */
+#define PENDING_ERROR cudaErrorInvalidMemcpyDirection
+
+/* Before the step's call on stream s: starts its capture, or leaves the pending error. */
+static bool mode_before(struct run *r, const struct scn_step *st, cudaStream_t s)
+{
+	cudaError_t e;
+
+	if (st->mode == SCN_CAPTURE) {
+		e = cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal);
+		if (e != cudaSuccess) {
+			snprintf(r->why, sizeof(r->why), "set-up: cudaStreamBeginCapture: %s",
+				 cudaGetErrorName(e));
+			return false;
+		}
+	} else if (st->mode == SCN_PENDING) {
+		char byte = 0;
+
+		e = cudaMemcpy(&byte, &byte, 1, (enum cudaMemcpyKind)77);
+		if (e != PENDING_ERROR || cudaPeekAtLastError() != PENDING_ERROR) {
+			snprintf(r->why, sizeof(r->why), "set-up: a memcpy of direction 77 answered "
+				 "%s, not %s", cudaGetErrorName(e), cudaGetErrorName(PENDING_ERROR));
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * After the step's call (status, rep): the last-error slot checked (slot_after); under
+ * capture the capture ended, still valid, and its graph (where the call succeeded: a copy
+ * recorded, nothing run yet) launched once and waited for, so that the bytes can be read as
+ * after a plain call; under pending the caller's error still in the slot, cleared by its
+ * owner.
+ */
+static bool mode_after(struct run *r, const struct scn_step *st, cudaStream_t s,
+		       const char *what, ferry_status status, ferry_report *rep)
+{
+	if (st->mode == SCN_PENDING) {
+		cudaError_t e = cudaGetLastError();
+
+		if (e != PENDING_ERROR) {
+			snprintf(r->why, sizeof(r->why), "the caller's %s left in the slot before %s "
+				 "is gone: the slot holds %s after it returned %s",
+				 cudaGetErrorName(PENDING_ERROR), what, cudaGetErrorName(e),
+				 ferry_status_name(status));
+			return false;
+		}
+		return true;
+	}
+	if (st->mode == SCN_CAPTURE) {
+		cudaGraph_t g = NULL;
+		cudaGraphExec_t ex = NULL;
+		cudaError_t e = cudaStreamEndCapture(s, &g);
+
+		if (e != cudaSuccess) {
+			snprintf(r->why, sizeof(r->why), "%s returned %s and left the capture "
+				 "invalid: cudaStreamEndCapture answered %s", what,
+				 ferry_status_name(status), cudaGetErrorName(e));
+			cudaGetLastError();
+			return false;
+		}
+		if (status == FERRY_OK && !rep->captured) {
+			snprintf(r->why, sizeof(r->why), "%s succeeded inside a capture without "
+				 "saying it was recorded (report.captured)", what);
+			cudaGraphDestroy(g);
+			return false;
+		}
+		if (status == FERRY_OK) {
+			e = cudaGraphInstantiate(&ex, g, 0);
+			if (e == cudaSuccess)
+				e = cudaGraphLaunch(ex, s);
+			if (e == cudaSuccess)
+				e = cudaStreamSynchronize(s);
+			if (ex)
+				cudaGraphExecDestroy(ex);
+		}
+		cudaGraphDestroy(g);
+		if (e != cudaSuccess) {
+			snprintf(r->why, sizeof(r->why), "the graph %s recorded: %s", what,
+				 cudaGetErrorName(e));
+			return false;
+		}
+	}
+	return slot_after(r, what, status, rep);
+}
+
 /* An error the step expected that leaves the destination undefined: counted as a check, and
  * true (nothing to compare); *lost when the context is lost. The errors that promise nothing
  * was written (invalid, pending, capture) answer false: the destination is compared. */
@@ -428,8 +518,11 @@ static bool copy_step(struct run *r, const struct scn_step *st, size_t index)
 
 		if (!bufs_fill(r, st, &b, index, rep_i, true))
 			goto out;
+		if (!mode_before(r, st, b.stream))
+			goto out;
 		status = ferry_copy_strided(r->ctx, &b.d.v, &b.s.v, b.stream, &rep);
-		if (!slot_after(r, "a copy", status, &rep) || !check_report(r, st, status, &rep))
+		if (!mode_after(r, st, b.stream, "a copy", status, &rep) ||
+		    !check_report(r, st, status, &rep))
 			goto out;
 		if (undefined_after(r, status, &lost))
 			continue;
@@ -504,8 +597,11 @@ static bool batch_step(struct run *r, const struct scn_step *st, size_t index)
 
 		if (!bufs_fill(r, st, &b, index, rep_i, true))
 			goto out;
+		if (!mode_before(r, st, b.stream))
+			goto out;
 		status = ferry_copy_batch(r->ctx, items, n, b.d.v.dev, b.s.v.dev, b.stream, &rep);
-		if (!slot_after(r, "a batch", status, &rep) || !check_report(r, st, status, &rep) ||
+		if (!mode_after(r, st, b.stream, "a batch", status, &rep) ||
+		    !check_report(r, st, status, &rep) ||
 		    (status == FERRY_OK && !via_ok(r, st, &rep)))
 			goto out;
 		if (undefined_after(r, status, &lost))
@@ -577,8 +673,11 @@ static bool plan_step(struct run *r, const struct scn_step *st, size_t index)
 
 		if (!bufs_fill(r, st, &b, index, rep_i, false))
 			goto out;
+		if (!mode_before(r, st, b.stream))
+			goto out;
 		status = ferry_plan_launch(plan, b.stream, &rep);
-		if (!slot_after(r, "a launch", status, &rep) || !check_report(r, st, status, &rep) ||
+		if (!mode_after(r, st, b.stream, "a launch", status, &rep) ||
+		    !check_report(r, st, status, &rep) ||
 		    (status == FERRY_OK && !via_ok(r, st, &rep)))
 			goto out;
 		/* a launch that fails may have written part of the copy, whatever its status */

@@ -151,7 +151,7 @@ static size_t split_alts(char *s, char **alts, size_t max)
 #define NINPUTS 4	/* size/layout, pattern, stream, repeat */
 
 static const char *const copy_keys[] = { "size", "layout", "pattern", "stream", "repeat",
-					 "path", "status", "fallback", "count", "via" };
+					 "path", "status", "fallback", "count", "via", "mode" };
 static const char *const via_names[] = { "batch", "loop", "per-item", "graph", "unplanned" };
 
 static bool parse_layout(struct parser *p, const char *at, const char *v, struct scn_layout *l)
@@ -227,7 +227,8 @@ static bool parse_copy(struct parser *p, const char *c, enum step_kind kind)
 	const char *at_in[NINPUTS] = { NULL, NULL, NULL, NULL };
 	const char *route = c, *gt;
 	size_t idx[NINPUTS] = { 0, 0, 0, 0 };
-	bool is_layout = false;
+	bool is_layout = false, has_status = false;
+	const char *at_mode = route;
 
 	memset(&base, 0, sizeof(base));
 	base.line = p->line;
@@ -280,6 +281,24 @@ static bool parse_copy(struct parser *p, const char *c, enum step_kind kind)
 			if (!ferry__parse_u64(v, 1, 65536, &n))
 				return fail(p, at, "count '%s': expected 1..65536 items", v);
 			base.count = (unsigned)n;
+			continue;
+		}
+		if (k == 10) {	/* mode=plain|capture|pending */
+			static const char *const modes[] = { "plain", "capture", "pending" };
+			size_t q;
+
+			for (q = 0; q < 3; q++)
+				if (strcmp(v, modes[q]) == 0)
+					break;
+			if (q == 3) {
+				const char *near = ferry__nearest(v, modes, 3);
+
+				return fail(p, at, "unknown mode '%s'%s%s%s (plain, capture, pending)",
+					    v, near ? " (did you mean '" : "", near ? near : "",
+					    near ? "'?)" : "");
+			}
+			base.mode = (enum scn_mode)q;
+			at_mode = at;
 			continue;
 		}
 		if (k == 9) {	/* via=a|b */
@@ -348,6 +367,7 @@ static bool parse_copy(struct parser *p, const char *c, enum step_kind kind)
 					    near ? "'?)" : "");
 			}
 			base.status = (int)q;
+			has_status = true;
 		} else {	/* fallback=PATH:ERROR */
 			char *colon = strchr(v, ':');
 			size_t q;
@@ -376,6 +396,17 @@ static bool parse_copy(struct parser *p, const char *c, enum step_kind kind)
 	}
 	if (!nalts[0])
 		return fail(p, route, "a copy needs size= or layout=");
+	if (base.mode == SCN_PENDING && !has_status)
+		base.status = FERRY_E_PENDING;
+	if (base.mode == SCN_CAPTURE) {
+		bool legacy = !nalts[2];
+
+		for (size_t i = 0; i < nalts[2]; i++)
+			legacy |= strcmp(alts[2][i], "default") == 0;
+		if (legacy)
+			return fail(p, at_mode, "mode=capture needs stream=DEV: the legacy stream "
+				    "(stream=default, the default) cannot capture");
+	}
 	for (size_t i = 0; i < NINPUTS; i++)
 		if (!nalts[i]) {
 			alts[i][0] = NULL;

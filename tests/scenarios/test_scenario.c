@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "ferry.h"
 #include "scenario.h"
 
 static void test_directives_and_defaults(void **state)
@@ -176,6 +177,13 @@ static void test_bad_input_named(void **state)
 		{ "plan 0>1 size=1 via=batch\n", "b.scn:1:17: unknown via 'batch' (graph, unplanned)" },
 		{ "cuda 13.0\nshim 12.8: batch=v12080\ncopy 0>1 size=1\n",
 		  "b.scn:2:12: shim 12.8: the scenario does not run under 12.8" },
+		{ "copy 0>1 size=1 mode=captur\n",
+		  "b.scn:1:17: unknown mode 'captur' (did you mean 'capture'?) (plain, capture, "
+		  "pending)" },
+		{ "copy 0>1 size=1 mode=capture\n",
+		  "b.scn:1:17: mode=capture needs stream=DEV: the legacy stream" },
+		{ "batch 0>1 count=2 size=1 stream=1|default mode=capture\n",
+		  "b.scn:1:43: mode=capture needs stream=DEV" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -190,6 +198,31 @@ static void test_bad_input_named(void **state)
 		assert_null(s.steps);
 		assert_null(s.faults);
 	}
+}
+
+/* mode=: plain by default; pending expects FERRY_E_PENDING unless status= says otherwise;
+ * capture with a stream of a device */
+static void test_modes(void **state)
+{
+	struct scenario s;
+	char err[2048] = "";
+
+	(void)state;
+	assert_true(scn_parse("m.scn",
+			      "copy 0>1 size=1\n"
+			      "copy 0>1 size=1 mode=pending\n"
+			      "copy 0>1 size=1 mode=pending status=FERRY_E_STICKY\n"
+			      "plan 0>1 size=1 stream=1 mode=capture via=unplanned\n",
+			      &s, err, sizeof(err)));
+	assert_int_equal(s.nsteps, 4);
+	assert_int_equal(s.steps[0].mode, SCN_PLAIN);
+	assert_int_equal(s.steps[0].status, FERRY_OK);
+	assert_int_equal(s.steps[1].mode, SCN_PENDING);
+	assert_int_equal(s.steps[1].status, FERRY_E_PENDING);
+	assert_int_equal(s.steps[2].status, FERRY_E_STICKY);
+	assert_int_equal(s.steps[3].mode, SCN_CAPTURE);
+	assert_int_equal(s.steps[3].stream_dev, 1);
+	scn_free(&s);
 }
 
 static void test_missing_file_named(void **state)
@@ -207,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_directives_and_defaults),
 		cmocka_unit_test(test_lists_expand),
 		cmocka_unit_test(test_bad_input_named),
+		cmocka_unit_test(test_modes),
 		cmocka_unit_test(test_missing_file_named),
 	};
 
