@@ -121,7 +121,7 @@ OPTIMIZED INJ_EXPORT void *inj_dlsym(void *handle, const char *name)
 	/* FERRY_CUDA_VERSION: what that version had (versions.c), whoever asks. No local
 	 * whose address escapes here: it would cost the tail call below (test_vdev's
 	 * next_ok checks that RTLD_NEXT still means the program's next). */
-	if (inj.cuda_version && name) {
+	if ((inj.cuda_version || inj.nhide) && name) {
 		void *v = inj_version_answer(name);
 
 		if (v != INJ_VERSION_PASS)

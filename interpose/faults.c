@@ -25,6 +25,7 @@
 
 #include "common.h"
 
+#include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -42,10 +43,42 @@ extern char **environ;
 
 static const char *const known_vars[] = {
 	"FERRY_FAULTS",	    "FERRY_FAULTS_FILE",  "FERRY_DEVICES", "FERRY_PEERS",
-	"FERRY_DEVICE_MEM", "FERRY_CUDA_VERSION", "FERRY_CUDA_DRIVER", "FERRY_SUMMARY",
+	"FERRY_DEVICE_MEM", "FERRY_CUDA_VERSION", "FERRY_CUDA_DRIVER", "FERRY_HIDE", "FERRY_SUMMARY",
 	"FERRY_SUMMARY_ROOT",
 	"FERRY_INJECT_LIBRARY", "FERRY_NVML_LIBRARY", "FERRY_SCENARIO_EXEC",	/* read by ferry */
 };
+
+/* FERRY_HIDE: a comma list of CUDA symbol names (cu..., letters, digits, _). */
+static bool parse_hide(const char *v, char *err, size_t len)
+{
+	const char *p = v;
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		bool ok = n >= 3 && n < sizeof(inj.hide[0]) && strncmp(p, "cu", 2) == 0;
+
+		for (size_t i = 0; ok && i < n; i++)
+			ok = isalnum((unsigned char)p[i]) || p[i] == '_';
+		if (!ok) {
+			snprintf(err, len, "FERRY_HIDE: '%.*s' is not a CUDA symbol name (cu..., "
+				 "letters, digits and _, at most %zu characters)", (int)(n > 80 ? 80 : n),
+				 p, sizeof(inj.hide[0]) - 1);
+			return false;
+		}
+		if (inj.nhide == INJ_MAX_HIDE) {
+			snprintf(err, len, "FERRY_HIDE: more than %d symbols", INJ_MAX_HIDE);
+			return false;
+		}
+		memcpy(inj.hide[inj.nhide], p, n);
+		inj.hide[inj.nhide][n] = '\0';
+		inj.hide_driver |= strncmp(inj.hide[inj.nhide], "cuda", 4) != 0;
+		inj.nhide++;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return true;
+}
 
 static void die(const char *what)
 {
@@ -233,6 +266,9 @@ void inj_load(void)
 			die(err);
 		}
 	}
+	v = getenv("FERRY_HIDE");
+	if (v && !parse_hide(v, err, sizeof(err)))
+		die(err);
 	v = getenv("FERRY_SUMMARY");
 	if (v) {
 		char pid[32];

@@ -44,6 +44,8 @@
 
 /* --- settings and rules (faults.c) --------------------------------------------------------- */
 
+#define INJ_MAX_HIDE 32
+
 struct inj_state {
 	struct inj_rules rules;
 	/* for each function, the rules that can match it, in order (NULL-terminated) */
@@ -55,6 +57,9 @@ struct inj_state {
 	atomic_int sticky;		/* a sticky() rule fired: every context call fails */
 	int cuda_version;		/* FERRY_CUDA_VERSION (0: the runtime's own) */
 	int cuda_driver;		/* FERRY_CUDA_DRIVER (0: the driver's own) */
+	char hide[INJ_MAX_HIDE][64];	/* FERRY_HIDE: symbols dlsym and driver entry points */
+	unsigned nhide;			/* do not find (versions.c) */
+	bool hide_driver;		/* ... a driver (cu*, not cuda*) symbol among them */
 	char summary_path[4096];	/* FERRY_SUMMARY, or empty */
 	atomic_uint_fast64_t calls[INJ_NFNS];
 	atomic_uint_fast64_t calls_failed[INJ_NFNS];	/* ... that answered an error (the
@@ -118,6 +123,8 @@ bool inj_version_lookup(const char *name, void **out);
 extern char inj_version_pass;
 #define INJ_VERSION_PASS ((void *)&inj_version_pass)
 void *inj_version_answer(const char *name);
+/* FERRY_HIDE names name (or the function whose _ptsz/_ptds twin it is). */
+bool inj_hidden(const char *name);
 /* An attribute the emulated version did not have yet (cudaErrorInvalidValue there). */
 bool inj_version_refuses_device_attr(int attr);
 bool inj_version_refuses_p2p_attr(int attr);

@@ -695,7 +695,125 @@ static void *entry_for(int v, bool ptsz)
 	return ptsz ? A(ad_entry12_ptsz) : A(ad_entry12);
 }
 
+bool inj_hidden(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n > 5 && (strcmp(name + n - 5, "_ptsz") == 0 || strcmp(name + n - 5, "_ptds") == 0))
+		n -= 5;
+	for (unsigned i = 0; i < inj.nhide; i++)
+		if (strlen(inj.hide[i]) == n && strncmp(inj.hide[i], name, n) == 0)
+			return true;
+	return false;
+}
+
+/* --- FERRY_HIDE: driver symbols hidden from the runtime's entry points ---------------------- */
+
+/* The entry-point function the program would have found without FERRY_HIDE's driver names
+ * (the emulated version's adapter, or the runtime's own), per name: plain, plain _ptsz,
+ * ByVersion, ByVersion _ptsz. */
+static _Atomic(void *) entry_inner[4];
+
+typedef cudaError_t (*entry3_fn)(const char *, void **, unsigned long long);
+typedef cudaError_t (*entry4_fn)(const char *, void **, unsigned long long,
+				 enum cudaDriverEntryPointQueryResult *);
+
+/* a hidden driver symbol: not found, as a runtime answers for a symbol its driver lacks */
+static bool entry_hidden(const char *sym, void **fn, enum cudaDriverEntryPointQueryResult *q)
+{
+	if (!sym || !fn || !inj_hidden(sym))
+		return false;
+	*fn = NULL;
+	if (q)
+		*q = cudaDriverEntryPointSymbolNotFound;
+	return true;
+}
+
+static cudaError_t hide_entry3(const char *sym, void **fn, unsigned long long flags)
+{
+	if (entry_hidden(sym, fn, NULL))
+		return cudaSuccess;
+	return ((entry3_fn)atomic_load(&entry_inner[0]))(sym, fn, flags);
+}
+
+static cudaError_t hide_entry3_ptsz(const char *sym, void **fn, unsigned long long flags)
+{
+	if (entry_hidden(sym, fn, NULL))
+		return cudaSuccess;
+	return ((entry3_fn)atomic_load(&entry_inner[1]))(sym, fn, flags);
+}
+
+static cudaError_t hide_entry4(const char *sym, void **fn, unsigned long long flags,
+			       enum cudaDriverEntryPointQueryResult *q)
+{
+	if (entry_hidden(sym, fn, q))
+		return cudaSuccess;
+	return ((entry4_fn)atomic_load(&entry_inner[0]))(sym, fn, flags, q);
+}
+
+static cudaError_t hide_entry4_ptsz(const char *sym, void **fn, unsigned long long flags,
+				    enum cudaDriverEntryPointQueryResult *q)
+{
+	if (entry_hidden(sym, fn, q))
+		return cudaSuccess;
+	return ((entry4_fn)atomic_load(&entry_inner[1]))(sym, fn, flags, q);
+}
+
+static cudaError_t hide_entry_ver(const char *sym, void **fn, unsigned int version,
+				  unsigned long long flags, enum cudaDriverEntryPointQueryResult *q)
+{
+	if (entry_hidden(sym, fn, q))
+		return cudaSuccess;
+	return ((entry_ver_fn)atomic_load(&entry_inner[2]))(sym, fn, version, flags, q);
+}
+
+static cudaError_t hide_entry_ver_ptsz(const char *sym, void **fn, unsigned int version,
+				       unsigned long long flags,
+				       enum cudaDriverEntryPointQueryResult *q)
+{
+	if (entry_hidden(sym, fn, q))
+		return cudaSuccess;
+	return ((entry_ver_fn)atomic_load(&entry_inner[3]))(sym, fn, version, flags, q);
+}
+
+/* name's answer with FERRY_HIDE's driver names filtered out of it: inner is what the lookup
+ * found otherwise (NULL: the version lacks the function) */
+static void *hide_entry_answer(const char *name, void *inner)
+{
+	bool by_version = name[23] == 'B', ptsz = strstr(name, "_ptsz") != NULL;
+	int slot = (by_version ? 2 : 0) + (ptsz ? 1 : 0);
+
+	if (!inner)
+		return NULL;
+	atomic_store(&entry_inner[slot], inner);
+	if (by_version)
+		return ptsz ? A(hide_entry_ver_ptsz) : A(hide_entry_ver);
+	if (inj.cuda_version && inj.cuda_version < 12000)
+		return ptsz ? A(hide_entry3_ptsz) : A(hide_entry3);
+	return ptsz ? A(hide_entry4_ptsz) : A(hide_entry4);
+}
+
+static bool version_lookup(const char *name, void **out);
+
 bool inj_version_lookup(const char *name, void **out)
+{
+	if (inj.nhide && inj_hidden(name)) {
+		*out = NULL;
+		return true;
+	}
+	if (inj.hide_driver && strncmp(name, "cudaGetDriverEntryPoint", 23) == 0) {
+		void *inner;
+
+		if (!version_lookup(name, &inner))
+			inner = inj_real_named(name);
+		*out = hide_entry_answer(name, inner);
+		return true;
+	}
+	return version_lookup(name, out);
+}
+
+/* FERRY_CUDA_VERSION's answer for name: true when it is the emulation's to give (*out) */
+static bool version_lookup(const char *name, void **out)
 {
 	int v = inj.cuda_version;
 

@@ -225,8 +225,11 @@ static void pick(enum ferry__shim_cap cap, struct choice *c, int rt, int drv)
 			    "writes 24 bytes (the shim gives 128)");
 		break;
 	case FERRY__SHIM_DEVICE_ATTRS:
-		set(c, V_A, "attributes, never cudaDeviceProp (13.0 removed "
-		    "fields)");
+		if ((c->fn[0] = lookup("cudaDeviceGetAttribute")))
+			set(c, V_A, "attributes, never cudaDeviceProp (13.0 removed "
+			    "fields)");
+		else
+			set(c, V_ABSENT, "exports no cudaDeviceGetAttribute");
 		break;
 	case FERRY__SHIM_P2P_ATTRS:
 		c->fn[0] = lookup("cudaDeviceGetP2PAttribute");
@@ -504,8 +507,11 @@ cudaError_t ferry__shim_pointer_attrs(const void *ptr, enum cudaMemoryType *type
 
 cudaError_t ferry__shim_device_attr(int device, enum cudaDeviceAttr attr, int *value)
 {
-	choose(FERRY__SHIM_DEVICE_ATTRS);
-	return cudaDeviceGetAttribute(value, attr, device);
+	struct choice *c = choose(FERRY__SHIM_DEVICE_ATTRS);
+
+	if (atomic_load_explicit(&c->variant, memory_order_relaxed) != V_A)
+		return cudaErrorNotSupported;
+	return ((cudaError_t (*)(int *, enum cudaDeviceAttr, int))c->fn[0])(value, attr, device);
 }
 
 cudaError_t ferry__shim_p2p_attr(int src, int dst, enum cudaDeviceP2PAttr attr, int *value)

@@ -223,14 +223,72 @@ SIM_EXPORT const char *cudaGetErrorString(cudaError_t error)
 /* --- driver entry points ------------------------------------------------------------------- */
 
 /*
- * The simulator's driver has one function a program can reach through the runtime's entry
- * points: cuPointerGetAttributes, for the range attributes only (the allocation around an
- * address: libferry's batched copies check each allocation once through it). Any other
- * symbol is not found, as a real runtime answers for a symbol its driver lacks: cudaSuccess,
- * the query result cudaDriverEntryPointSymbolNotFound and a NULL function.
+ * The simulator's driver has the few functions a version shim reaches through the runtime's
+ * entry points: cuPointerGetAttributes, for the range attributes only (the allocation around
+ * an address: libferry's batched copies check each allocation once through it), and a
+ * stream's context and its device (cuStreamGetCtx, cuCtxPushCurrent, cuCtxPopCurrent,
+ * cuCtxGetDevice: how a shim finds a stream's device before cudaStreamGetDevice, 12.8). A
+ * context is a device's primary context, one token per device. Any other symbol is not found,
+ * as a real runtime answers for a symbol its driver lacks: cudaSuccess, the query result
+ * cudaDriverEntryPointSymbolNotFound and a NULL function.
  */
 #define SIM_CU_SUCCESS 0
 #define SIM_CU_INVALID_VALUE 1
+#define SIM_CU_INVALID_CONTEXT 201
+#define SIM_CU_INVALID_HANDLE 400
+#define SIM_CTX_STACK 16
+
+static char ctx_token[SIM_MAX_DEVICES];	/* a context handle: the address of its device's */
+static __thread int ctx_stack[SIM_CTX_STACK], ctx_depth;
+
+static int sim_cu_stream_get_ctx(cudaStream_t h, void **ctx)
+{
+	cudaError_t err = cudaSuccess;
+	struct sim_stream *st;
+	int r = SIM_CU_SUCCESS;
+
+	if (!ctx)
+		return SIM_CU_INVALID_VALUE;
+	pthread_mutex_lock(&sim.lock);
+	st = sim_stream_resolve(h, &err);
+	if (st)
+		*ctx = &ctx_token[st->device];
+	else
+		r = SIM_CU_INVALID_HANDLE;
+	pthread_mutex_unlock(&sim.lock);
+	return r;
+}
+
+static int sim_cu_ctx_push(void *ctx)
+{
+	char *c = ctx;
+
+	if (c < ctx_token || c >= ctx_token + sim_cfg.devices)
+		return SIM_CU_INVALID_CONTEXT;
+	if (ctx_depth == SIM_CTX_STACK)
+		return SIM_CU_INVALID_VALUE;	/* deeper than any shim goes */
+	ctx_stack[ctx_depth++] = (int)(c - ctx_token);
+	return SIM_CU_SUCCESS;
+}
+
+static int sim_cu_ctx_pop(void **ctx)
+{
+	if (!ctx_depth)
+		return SIM_CU_INVALID_CONTEXT;
+	ctx_depth--;
+	if (ctx)
+		*ctx = &ctx_token[ctx_stack[ctx_depth]];
+	return SIM_CU_SUCCESS;
+}
+
+/* the device of the context on top of the thread's stack, else of its current device's */
+static int sim_cu_ctx_get_device(int *dev)
+{
+	if (!dev)
+		return SIM_CU_INVALID_VALUE;
+	*dev = ctx_depth ? ctx_stack[ctx_depth - 1] : sim_current_device();
+	return SIM_CU_SUCCESS;
+}
 #define SIM_CU_POINTER_ATTRIBUTE_RANGE_START_ADDR 11
 #define SIM_CU_POINTER_ATTRIBUTE_RANGE_SIZE 12
 
@@ -279,8 +337,20 @@ static cudaError_t sim_entry(const char *symbol, void **fn, unsigned long long f
 		err = cudaErrorInvalidValue;
 	if (err == cudaSuccess) {
 		*fn = NULL;
-		if (strcmp(symbol, "cuPointerGetAttributes") == 0)
-			*fn = (void *)(uintptr_t)sim_cu_pointer_get_attributes;
+		static const struct {
+			const char *name;
+			void *fn;
+		} driver[] = {
+			{ "cuPointerGetAttributes", (void *)(uintptr_t)sim_cu_pointer_get_attributes },
+			{ "cuStreamGetCtx", (void *)(uintptr_t)sim_cu_stream_get_ctx },
+			{ "cuCtxPushCurrent", (void *)(uintptr_t)sim_cu_ctx_push },
+			{ "cuCtxPopCurrent", (void *)(uintptr_t)sim_cu_ctx_pop },
+			{ "cuCtxGetDevice", (void *)(uintptr_t)sim_cu_ctx_get_device },
+		};
+
+		for (size_t i = 0; i < sizeof(driver) / sizeof(driver[0]); i++)
+			if (strcmp(symbol, driver[i].name) == 0)
+				*fn = driver[i].fn;
 		if (status)
 			*status = *fn ? cudaDriverEntryPointSuccess
 				      : cudaDriverEntryPointSymbolNotFound;

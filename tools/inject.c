@@ -8,6 +8,7 @@
  * one line on stderr, and --require-fired checks that every rule acted at least once.
  */
 #include "cli.h"
+#include "scenario.h"
 #include "common.h"
 #include "rules.h"
 
@@ -48,6 +49,10 @@ const char usage_inject[] =
 	"  --cuda-driver VER  report driver VER (FERRY_CUDA_DRIVER; default: the real one, or\n"
 	"                     the emulated runtime's when newer); calls a driver that old\n"
 	"                     cannot serve answer cudaErrorCallRequiresNewerDriver\n"
+	"  --hide LIST        symbols the program does not find (FERRY_HIDE), comma-separated:\n"
+	"                     runtime functions dlsym answers NULL for (and their _ptsz twins),\n"
+	"                     driver functions (cu...) the runtime's entry points do not find;\n"
+	"                     a runtime with a function missing, for a version shim's tests\n"
 	"  --backend B        auto (default: the real runtime when a GPU answers, else the\n"
 	"                     simulator), real, or sim\n"
 	"  --sim-devices N    physical devices of the simulator (default 1, like a 1-GPU box)\n"
@@ -84,6 +89,7 @@ const char usage_inject[] =
 
 struct inject_opts {
 	const char *devices, *peers, *device_mem, *faults, *faults_file, *cuda, *cuda_driver;
+	const char *hide;
 	const char *backend;
 	const char *sim_devices, *summary;
 	bool require_fired, keep_nvml;
@@ -173,6 +179,20 @@ static int check_opts(const struct inject_opts *o)
 	if (o->cuda_driver && ferry__cuda_version_index(o->cuda_driver) < 0)
 		return usage_error("--cuda-driver '%s' is not one of 11.8, 12.0 ... 12.6, 12.8, "
 				   "12.9, 13.0", o->cuda_driver), -1;
+	if (o->hide) {
+		char buf[4096], msg[256], *save = NULL;
+		unsigned k = 0;
+
+		if (!*o->hide || strlen(o->hide) >= sizeof(buf))
+			return usage_error("--hide needs a comma list of CUDA symbols"), -1;
+		snprintf(buf, sizeof(buf), "%s", o->hide);
+		for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save), k++) {
+			if (!scn_symbol_check(t, msg, sizeof(msg)))
+				return usage_error("--hide: %s", msg), -1;
+			if (k == 32)
+				return usage_error("--hide: more than 32 symbols"), -1;
+		}
+	}
 	if (o->backend && strcmp(o->backend, "auto") && strcmp(o->backend, "real") &&
 	    strcmp(o->backend, "sim"))
 		return usage_error("--backend '%s' is not one of auto, real, sim", o->backend), -1;
@@ -352,6 +372,7 @@ static int parse(int argc, char **argv, struct inject_opts *o)
 		{ "faults-file", required_argument, NULL, 'F' },
 		{ "cuda", required_argument, NULL, 'c' },
 		{ "cuda-driver", required_argument, NULL, 'C' },
+		{ "hide", required_argument, NULL, 'H' },
 		{ "backend", required_argument, NULL, 'b' },
 		{ "sim-devices", required_argument, NULL, 'S' },
 		{ "summary", required_argument, NULL, 's' },
@@ -374,6 +395,7 @@ static int parse(int argc, char **argv, struct inject_opts *o)
 		case 'F': o->faults_file = optarg; break;
 		case 'c': o->cuda = optarg; break;
 		case 'C': o->cuda_driver = optarg; break;
+		case 'H': o->hide = optarg; break;
 		case 'b': o->backend = optarg; break;
 		case 'S': o->sim_devices = optarg; break;
 		case 's': o->summary = optarg; break;
@@ -448,6 +470,7 @@ int cmd_inject(int argc, char **argv)
 	    (o.faults_file && !set_env("FERRY_FAULTS_FILE", o.faults_file)) ||
 	    (o.cuda && !set_env("FERRY_CUDA_VERSION", o.cuda)) ||
 	    (o.cuda_driver && !set_env("FERRY_CUDA_DRIVER", o.cuda_driver)) ||
+	    (o.hide && !set_env("FERRY_HIDE", o.hide)) ||
 	    (use_sim && !getenv("FERRY_SIM_DEVICES") &&
 	     !set_env("FERRY_SIM_DEVICES", o.sim_devices ? o.sim_devices : "1")) ||
 	    (use_sim && o.sim_devices && !set_env("FERRY_SIM_DEVICES", o.sim_devices)))

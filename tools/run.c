@@ -192,6 +192,10 @@ int scenario_argv(const struct scenario *sc, const char *cuda, const char *fault
 		ia->v[a++] = "--cuda";
 		ia->v[a++] = (char *)cuda;
 	}
+	if (sc->hide[0]) {
+		ia->v[a++] = "--hide";
+		ia->v[a++] = (char *)sc->hide;
+	}
 	if (faults) {
 		ia->v[a++] = "--faults";
 		ia->v[a++] = (char *)faults;

@@ -6,6 +6,7 @@
  */
 #include "scenario.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -711,9 +712,86 @@ static bool parse_shim(struct parser *p, const char *c)
 	return true;
 }
 
+/* --- symbols (hide) ---------------------------------------------------------------------------- */
+
+/* Every function CUDA 13.0's runtime exports: the ones ferry models and wraps, the ones the
+ * simulator answers as unmodelled (both generated from libcudart.so.13), and those written
+ * by hand. */
+static const char *const runtime_symbols[] = {
+#define FERRY_CUDA_FN(name, params, args, family, devices, size, stream, dst, twin, flags) #name,
+#include "cuda_api.def"
+#undef FERRY_CUDA_FN
+#define FERRY_SIM_UNMODELLED(name) #name,
+#include "unmodelled.def"
+#undef FERRY_SIM_UNMODELLED
+	"cudaGetErrorName", "cudaGetErrorString", "cudaGetDriverEntryPoint",
+	"cudaGetDriverEntryPointByVersion",
+};
+#define NRUNTIME (sizeof(runtime_symbols) / sizeof(runtime_symbols[0]))
+
+bool scn_symbol_check(const char *name, char *msg, size_t len)
+{
+	char base[64];
+	size_t n = strlen(name);
+	bool ok = n >= 3 && n < sizeof(base) && strncmp(name, "cu", 2) == 0;
+
+	for (size_t i = 0; ok && i < n; i++)
+		ok = isalnum((unsigned char)name[i]) || name[i] == '_';
+	if (!ok) {
+		snprintf(msg, len, "'%.80s' is not a CUDA symbol name (cu..., letters, digits and _)",
+			 name);
+		return false;
+	}
+	if (strncmp(name, "cuda", 4) != 0)
+		return true;	/* a driver symbol: the driver's set is not known here */
+	snprintf(base, sizeof(base), "%s", name);
+	n = strlen(base);
+	if (n > 5 && (strcmp(base + n - 5, "_ptsz") == 0 || strcmp(base + n - 5, "_ptds") == 0))
+		base[n -= 5] = '\0';
+	/* the names older runtimes had: a _v2/_v3 of a function, the calls 13.0 removed */
+	if (n > 3 && base[n - 3] == '_' && base[n - 2] == 'v' && isdigit((unsigned char)base[n - 1]))
+		base[n -= 3] = '\0';
+	if (strncmp(base, "cudaThread", 10) == 0 || strncmp(base, "cudaSetDoubleFor", 16) == 0 ||
+	    strcmp(base, "cudaLaunchCooperativeKernelMultiDevice") == 0)
+		return true;
+	for (size_t i = 0; i < NRUNTIME; i++)
+		if (strcmp(base, runtime_symbols[i]) == 0)
+			return true;
+	{
+		const char *near = ferry__nearest(base, runtime_symbols, NRUNTIME);
+
+		snprintf(msg, len, "no CUDA runtime function '%s'%s%s%s", name,
+			 near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+	}
+	return false;
+}
+
+static bool parse_hide(struct parser *p, const char *c)
+{
+	struct scenario *s = p->s;
+
+	if (!*c)
+		return fail(p, c, "hide needs CUDA symbol names");
+	for (c = skip_space(c); *c; c = skip_space(c)) {
+		const char *at = c;
+		char tok[96], msg[200];
+
+		c = word(c, tok, sizeof(tok));
+		if (!scn_symbol_check(tok, msg, sizeof(msg)))
+			return fail(p, at, "hide: %s", msg);
+		if (strlen(s->hide) + strlen(tok) + 2 > sizeof(s->hide) || s->nhide == 32)
+			return fail(p, at, "hide: more than 32 symbols");
+		if (s->hide[0])
+			strcat(s->hide, ",");
+		strcat(s->hide, tok);
+		s->nhide++;
+	}
+	return true;
+}
+
 static const char *const directives[] = { "scenario", "cites", "devices", "peers", "config",
 					  "fault", "copy", "run", "enable", "cuda", "shim", "batch",
-					  "plan" };
+					  "plan", "hide" };
 
 static bool parse_line(struct parser *p, char *line)
 {
@@ -811,12 +889,15 @@ static bool parse_line(struct parser *p, char *line)
 		return parse_copy(p, c, STEP_BATCH);
 	case 12:
 		return parse_copy(p, c, STEP_PLAN);
+	case 13:
+		return parse_hide(p, c);
 	default: {
 		const char *near = ferry__nearest(dir, directives,
 						  sizeof(directives) / sizeof(directives[0]));
 
 		return fail(p, at, "unknown directive '%s'%s%s%s (scenario, cites, devices, "
-			    "peers, cuda, shim, config, fault, copy, batch, plan, enable, run)", dir,
+			    "peers, cuda, shim, hide, config, fault, copy, batch, plan, enable, run)",
+			    dir,
 			    near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
 	}
 	}

@@ -21,6 +21,11 @@
  *   config KEY=VALUE...       the copy core's config: chunk=SIZE slots=N budget=SIZE
  *                             flags=never-peer,always-stage,no-self-test,no-pinned,
  *                             no-batch
+ *   hide SYMBOL...            CUDA symbols the process does not find (FERRY_HIDE): runtime
+ *                             functions dlsym answers NULL for, with their _ptsz twins, and
+ *                             driver functions the runtime's entry points do not find; a
+ *                             runtime name must be one CUDA 13.0 exports (or an older
+ *                             _v2/_v3 of one, or a call 13.0 removed); repeatable
  *   fault RULE                a fault rule, FERRY_FAULTS's grammar (one a line; repeatable)
  *   copy SRC>DST KEY=VALUE... a copy through libferry, checked byte by byte
  *   batch SRC>DST count=N size=SIZE KEY=VALUE...
@@ -128,6 +133,8 @@ struct scenario {
 	char cites[256];
 	unsigned devices;
 	char peers[256];
+	char hide[32 * 64];	/* hide: a comma list, FERRY_HIDE's form */
+	unsigned nhide;
 	unsigned ncuda;		/* 0: the runtime as it is */
 	char cuda[FERRY_CUDA_NVERSIONS][8];
 	struct scn_shim shim[SCN_MAX_SHIM];
@@ -146,6 +153,10 @@ struct scenario {
  * "name:line:column: " and says what was expected (and the nearest valid name for a misspelt
  * one). */
 bool scn_parse(const char *name, const char *text, struct scenario *s, char *err, size_t len);
+/* Whether name can be hidden (hide, ferry inject --hide): a driver symbol (cu...), or a
+ * runtime function CUDA 13.0 exports, or an older name of one; else why not into msg, with
+ * the nearest known name. */
+bool scn_symbol_check(const char *name, char *msg, size_t len);
 /* Reads and parses a file. */
 bool scn_parse_file(const char *path, struct scenario *s, char *err, size_t len);
 void scn_free(struct scenario *s);

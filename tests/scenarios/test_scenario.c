@@ -184,6 +184,11 @@ static void test_bad_input_named(void **state)
 		  "b.scn:1:17: mode=capture needs stream=DEV: the legacy stream" },
 		{ "batch 0>1 count=2 size=1 stream=1|default mode=capture\n",
 		  "b.scn:1:43: mode=capture needs stream=DEV" },
+		{ "hide cudaMalloc cudaGraphInstantiat\n",
+		  "b.scn:1:17: hide: no CUDA runtime function 'cudaGraphInstantiat' (did you mean "
+		  "'cudaGraphInstantiate'?)" },
+		{ "hide\n", "b.scn:1:5: hide needs CUDA symbol names" },
+		{ "hide cu-Bad\n", "b.scn:1:6: hide: 'cu-Bad' is not a CUDA symbol name" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -212,9 +217,14 @@ static void test_modes(void **state)
 			      "copy 0>1 size=1\n"
 			      "copy 0>1 size=1 mode=pending\n"
 			      "copy 0>1 size=1 mode=pending status=FERRY_E_STICKY\n"
-			      "plan 0>1 size=1 stream=1 mode=capture via=unplanned\n",
+			      "plan 0>1 size=1 stream=1 mode=capture via=unplanned\n"
+			      "hide cudaStreamGetCaptureInfo_v2 cuStreamGetCtx\n"
+			      "hide cudaThreadSynchronize cudaMemcpyAsync_ptsz\n",
 			      &s, err, sizeof(err)));
 	assert_int_equal(s.nsteps, 4);
+	assert_string_equal(s.hide, "cudaStreamGetCaptureInfo_v2,cuStreamGetCtx,"
+				    "cudaThreadSynchronize,cudaMemcpyAsync_ptsz");
+	assert_int_equal(s.nhide, 4);
 	assert_int_equal(s.steps[0].mode, SCN_PLAIN);
 	assert_int_equal(s.steps[0].status, FERRY_OK);
 	assert_int_equal(s.steps[1].mode, SCN_PENDING);

@@ -174,6 +174,15 @@ static void test_bad_settings(void **state)
 	assert_int_equal(ferry("inject", "--cuda-driver", "14.0", "--", "sh", "-c", touch(), NULL),
 			 2);
 	assert_said("--cuda-driver '14.0'");
+	assert_int_equal(ferry("inject", "--hide", "cudaStreamGetCaptureInf", "--", "sh", "-c",
+			       touch(), NULL),
+			 2);
+	assert_said("no CUDA runtime function 'cudaStreamGetCaptureInf' (did you mean "
+		    "'cudaStreamGetCaptureInfo'?)");
+	assert_int_equal(ferry("inject", "--hide", "cudaMalloc,mallo c", "--", "sh", "-c",
+			       touch(), NULL),
+			 2);
+	assert_said("'mallo c' is not a CUDA symbol name");
 	assert_not_run();
 	/* ferry info: its options go to ferry inject, which names a bad one */
 	assert_int_equal(ferry("info", "--cuda", "12.7", NULL), 2);

@@ -419,8 +419,8 @@ typedef cudaError_t (*entry12_fn)(const char *, void **, unsigned long long,
  * SymbolNotFound where the version has one, a NULL function); cuPointerGetAttributes is
  * found (the simulator's driver has it too, for the range attributes) and answers the
  * allocation around an address, another device's too; host memory no allocation holds
- * leaves the range empty.
- * The simulator has no cuStreamGetCtx; a real driver has. */
+ * leaves the range empty. cuStreamGetCtx and the context calls find a stream's device (on
+ * the simulator's driver as on a real one). */
 typedef int (*cu_attrs_fn)(unsigned int, int *, void **, unsigned long long);
 
 /* cuPointerGetAttributes' range start (11) and size (12) of p, the outputs preset to
@@ -448,27 +448,52 @@ static cudaError_t entry_through(void *f, const char *name, void **fn,
 	return ((entry12_fn)(uintptr_t)f)(name, fn, cudaEnableDefault, q);
 }
 
+typedef int (*cu_stream_ctx_fn)(cudaStream_t, void **);
+typedef int (*cu_ctx_fn)(void *);
+typedef int (*cu_ctx_pop_fn)(void **);
+typedef int (*cu_ctx_dev_fn)(int *);
+
+/* A stream's device through the driver (the shim's way before 12.8): the stream's context,
+ * pushed, asked its device, popped; a stream of device 1 with device 0 current. */
+static void check_stream_ctx(void *entry)
+{
+	void *get = NULL, *push = NULL, *pop = NULL, *dev = NULL, *ctx = NULL, *popped = NULL;
+	enum cudaDriverEntryPointQueryResult q;
+	cudaStream_t s;
+	int d = -1;
+
+	assert_int_equal(entry_through(entry, "cuStreamGetCtx", &get, &q), cudaSuccess);
+	assert_int_equal(entry_through(entry, "cuCtxPushCurrent", &push, &q), cudaSuccess);
+	assert_int_equal(entry_through(entry, "cuCtxPopCurrent", &pop, &q), cudaSuccess);
+	assert_int_equal(entry_through(entry, "cuCtxGetDevice", &dev, &q), cudaSuccess);
+	assert_true(get && push && pop && dev);
+	assert_int_equal(cudaSetDevice(1), cudaSuccess);
+	assert_int_equal(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), cudaSuccess);
+	assert_int_equal(cudaSetDevice(0), cudaSuccess);
+	assert_int_equal(((cu_stream_ctx_fn)(uintptr_t)get)(s, &ctx), 0);
+	assert_non_null(ctx);
+	assert_int_equal(((cu_ctx_fn)(uintptr_t)push)(ctx), 0);
+	assert_int_equal(((cu_ctx_dev_fn)(uintptr_t)dev)(&d), 0);
+	assert_int_equal(d, 1);
+	assert_int_equal(((cu_ctx_pop_fn)(uintptr_t)pop)(&popped), 0);
+	assert_ptr_equal(popped, ctx);
+	d = -1;
+	assert_int_equal(((cu_ctx_dev_fn)(uintptr_t)dev)(&d), 0);
+	assert_int_equal(d, 0);	/* the current device's context again */
+	cudaStreamDestroy(s);
+}
+
 static void test_driver_entry_abi(void **state)
 {
 	void *f = sym("cudaGetDriverEntryPoint"), *fn;
 	enum cudaDriverEntryPointQueryResult q;
-	bool sim = dlsym(RTLD_DEFAULT, "ferry_sim_pending") != NULL;
 	unsigned long long base = 0;
 	size_t size = 0;
 	unsigned char *p;
 
 	(void)state;
 	assert_non_null(f);
-	assert_int_equal(entry_through(f, "cuStreamGetCtx", &fn, &q), cudaSuccess);
-	if (sim) {
-		assert_null(fn);
-		if (ver >= 12000)
-			assert_int_equal(q, cudaDriverEntryPointSymbolNotFound);
-	} else {
-		assert_non_null(fn);
-		if (ver >= 12000)
-			assert_int_equal(q, cudaDriverEntryPointSuccess);
-	}
+	check_stream_ctx(f);
 	assert_int_equal(entry_through(f, "cuFerryNoSuchFunction", &fn, &q), cudaSuccess);
 	assert_null(fn);
 	if (ver >= 12000)
