@@ -21,7 +21,8 @@
  * Every ferry copy's bytes are checked once per size. Options: --max BYTES, --reps N
  * (small sizes; large ones use fewer), --chunk BYTES --slots N (ferry's staging),
  * --sweep (pinned-rung bandwidth at 256 MiB, or --sweep-size BYTES, for chunk sizes x slot
- * counts, and a hand-written pipeline of fixed pieces beside it, the yardstick).
+ * counts, and a hand-written pipeline of fixed pieces beside it, the yardstick), --csv FILE
+ * (the GB/s table as CSV: what `ferry report` plots).
  *
  *   build/bench/core_paths                       on a GPU machine
  *   ferry sim --devices 2 -- build/bench/core_paths --max 4M --reps 3   (a smoke run)
@@ -400,6 +401,45 @@ static void sweep(struct bench *b)
 	}
 }
 
+/* The GB/s table as CSV (for `ferry report`'s bandwidth plot): a comment line saying what it
+ * is, a header "bytes,COLUMN...", one row per size; a column not measured is empty. Written
+ * beside, then renamed over: whole or not at all. */
+static bool write_csv(const char *path, const size_t *sizes, int n, double (*gbs)[NCOL],
+		      bool one)
+{
+	char tmp[4096];
+	FILE *f;
+	bool ok;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f) {
+		fprintf(stderr, "core_paths: cannot write %s\n", tmp);
+		return false;
+	}
+	fprintf(f, "# bench/core_paths: GB/s (1e9 bytes/s), medians, %s\nbytes",
+		one ? "one GPU" : "device 0 -> 1");
+	for (int c = 0; c < NCOL; c++)
+		fprintf(f, ",%s", col_names[c]);
+	fputc('\n', f);
+	for (int i = 0; i < n; i++) {
+		fprintf(f, "%zu", sizes[i]);
+		for (int c = 0; c < NCOL; c++) {
+			if (gbs[i][c] > 0)
+				fprintf(f, ",%.3f", gbs[i][c]);
+			else
+				fputc(',', f);
+		}
+		fputc('\n', f);
+	}
+	ok = fclose(f) == 0 && rename(tmp, path) == 0;
+	if (!ok) {
+		fprintf(stderr, "core_paths: cannot write %s\n", path);
+		remove(tmp);
+	}
+	return ok;
+}
+
 int main(int argc, char **argv)
 {
 	struct bench b = { .max = 1u << 30, .reps = 101 };
@@ -407,6 +447,7 @@ int main(int argc, char **argv)
 	size_t sizes[32];
 	int nsizes = 0, ndev = 0, can = 0;
 	bool do_sweep = false;
+	const char *csv = NULL;
 
 	for (int i = 1; i < argc; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : "0";
@@ -431,6 +472,8 @@ int main(int argc, char **argv)
 			b.one = true;
 		else if (!strcmp(argv[i], "--sweep"))
 			do_sweep = true;
+		else if (!strcmp(argv[i], "--csv") && i + 1 < argc)
+			csv = argv[++i];
 		else if (!strcmp(argv[i], "--sweep-size"))
 			b.sweep_n = x, do_sweep = true, i++;
 		else {
@@ -525,6 +568,8 @@ int main(int argc, char **argv)
 		}
 		printf("\n");
 	}
+	if (csv && !write_csv(csv, sizes, nsizes, gbs, b.one))
+		return 1;
 	printf("\nratios (same run):\n");
 	for (int i = 0; i < nsizes; i++) {
 		double *g = gbs[i];

@@ -417,11 +417,14 @@ static bool mode_before(struct run *r, const struct scn_step *st, cudaStream_t s
  * capture the capture ended, still valid, and its graph (where the call succeeded: a copy
  * recorded, nothing run yet) launched once and waited for, so that the bytes can be read as
  * after a plain call; under pending the caller's error still in the slot, cleared by its
- * owner.
+ * owner. With --any-outcome, a graph that fails when it runs (an injected error that surfaces
+ * there, as a real one would) is an outcome, not a failure: *undefined says the destination
+ * is not to be compared.
  */
 static bool mode_after(struct run *r, const struct scn_step *st, cudaStream_t s,
-		       const char *what, ferry_status status, ferry_report *rep)
+		       const char *what, ferry_status status, ferry_report *rep, bool *undefined)
 {
+	*undefined = false;
 	if (st->mode == SCN_PENDING) {
 		cudaError_t e = cudaGetLastError();
 
@@ -462,6 +465,15 @@ static bool mode_after(struct run *r, const struct scn_step *st, cudaStream_t s,
 				cudaGraphExecDestroy(ex);
 		}
 		cudaGraphDestroy(g);
+		if (e != cudaSuccess && r->any) {
+			if (!r->first_error[0])
+				snprintf(r->first_error, sizeof(r->first_error),
+					 "the graph %s recorded: %s", what, cudaGetErrorName(e));
+			cudaGetLastError();	/* the scenario's own call: its to clear */
+			r->checks++;
+			*undefined = true;
+			return true;
+		}
 		if (e != cudaSuccess) {
 			snprintf(r->why, sizeof(r->why), "the graph %s recorded: %s", what,
 				 cudaGetErrorName(e));
@@ -506,7 +518,7 @@ static bool via_ok(struct run *r, const struct scn_step *st, const ferry_report 
 static bool copy_step(struct run *r, const struct scn_step *st, size_t index)
 {
 	struct bufs b = { .d = { .where = st->dst }, .s = { .where = st->src } };
-	bool ok = false, lost = false;
+	bool ok = false, lost = false, undefined;
 
 	views(&st->layout, &b.d.v, &b.s.v);
 	if (!bufs_make(r, st, &b))
@@ -521,10 +533,10 @@ static bool copy_step(struct run *r, const struct scn_step *st, size_t index)
 		if (!mode_before(r, st, b.stream))
 			goto out;
 		status = ferry_copy_strided(r->ctx, &b.d.v, &b.s.v, b.stream, &rep);
-		if (!mode_after(r, st, b.stream, "a copy", status, &rep) ||
+		if (!mode_after(r, st, b.stream, "a copy", status, &rep, &undefined) ||
 		    !check_report(r, st, status, &rep))
 			goto out;
-		if (undefined_after(r, status, &lost))
+		if (undefined || undefined_after(r, status, &lost))
 			continue;
 		if (!bufs_read(r, &b))
 			goto out;
@@ -565,7 +577,7 @@ static bool batch_step(struct run *r, const struct scn_step *st, size_t index)
 	struct bufs b = { .d = { .where = st->dst }, .s = { .where = st->src } };
 	ferry_batch_item *items = calloc(n, sizeof(*items));
 	size_t *perm = calloc(n, sizeof(*perm));
-	bool ok = false, lost = false;
+	bool ok = false, lost = false, undefined;
 	uint64_t x = index * 7919u + 17;
 
 	b.d.v.ndim = b.s.v.ndim = 1;
@@ -600,11 +612,11 @@ static bool batch_step(struct run *r, const struct scn_step *st, size_t index)
 		if (!mode_before(r, st, b.stream))
 			goto out;
 		status = ferry_copy_batch(r->ctx, items, n, b.d.v.dev, b.s.v.dev, b.stream, &rep);
-		if (!mode_after(r, st, b.stream, "a batch", status, &rep) ||
+		if (!mode_after(r, st, b.stream, "a batch", status, &rep, &undefined) ||
 		    !check_report(r, st, status, &rep) ||
 		    (status == FERRY_OK && !via_ok(r, st, &rep)))
 			goto out;
-		if (undefined_after(r, status, &lost))
+		if (undefined || undefined_after(r, status, &lost))
 			continue;
 		if (!bufs_read(r, &b))
 			goto out;
@@ -645,7 +657,7 @@ static bool plan_step(struct run *r, const struct scn_step *st, size_t index)
 	ferry_report rep;
 	ferry_status status;
 	const char *e;
-	bool ok = false;
+	bool ok = false, undefined;
 
 	views(&st->layout, &b.d.v, &b.s.v);
 	if (!bufs_make(r, st, &b))
@@ -676,7 +688,7 @@ static bool plan_step(struct run *r, const struct scn_step *st, size_t index)
 		if (!mode_before(r, st, b.stream))
 			goto out;
 		status = ferry_plan_launch(plan, b.stream, &rep);
-		if (!mode_after(r, st, b.stream, "a launch", status, &rep) ||
+		if (!mode_after(r, st, b.stream, "a launch", status, &rep, &undefined) ||
 		    !check_report(r, st, status, &rep) ||
 		    (status == FERRY_OK && !via_ok(r, st, &rep)))
 			goto out;
@@ -688,6 +700,8 @@ static bool plan_step(struct run *r, const struct scn_step *st, size_t index)
 				break;
 			continue;
 		}
+		if (undefined)
+			continue;
 		if (!bufs_read(r, &b))
 			goto out;
 		expected(&st->layout, b.sbuf, b.want, b.d.bytes);
