@@ -53,6 +53,8 @@ int run_campaign(const struct campaign_opts *co, struct scenario *sc, size_t nsc
 int cmd_enumerate(int argc, char **argv);
 extern const char usage_info[];
 int cmd_info(int argc, char **argv);
+extern const char usage_report[];
+int cmd_report(int argc, char **argv);
 
 /* --- what run.c shares with enumerate.c --------------------------------------------------- */
 

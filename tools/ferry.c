@@ -6,7 +6,7 @@
  *   ferry demo     the demonstration;
  *   ferry run      runs scenario files (tools/run.c);
  *   ferry enumerate  fails each call of the copy core in turn (tools/enumerate.c).
- * The other verbs of DESIGN.md (replay, report) join as they are built.
+ * The other verb of DESIGN.md (replay) joins as it is built.
  *
  * It finds its libraries beside itself: in the build tree, or installed in the library
  * directory next to its bin directory (FERRY_SIM_LIBRARY and FERRY_INJECT_LIBRARY override).
@@ -40,6 +40,8 @@ const char usage_main[] =
 	"  run [OPTIONS] SCENARIO|DIR...   run scenario files, each under the interposer\n"
 	"  enumerate [OPTIONS] SCENARIO|DIR...  fail every call of the copy core, one by one\n"
 	"  info [OPTIONS]                  the CUDA runtime, devices, peers and the version shim\n"
+	"  report [OPTIONS]                coverage reports of the fallback paths (a coverage\n"
+	"                                  build runs the scenario suite; gcovr; path matrix)\n"
 	"  version                         print the version\n"
 	"  help [VERB]                     print this, or a verb's options\n"
 	"\n"
@@ -350,6 +352,8 @@ int main(int argc, char **argv)
 			fputs(usage_enumerate, stdout);
 		else if (topic && strcmp(topic, "info") == 0)
 			fputs(usage_info, stdout);
+		else if (topic && strcmp(topic, "report") == 0)
+			fputs(usage_report, stdout);
 		else if (topic) {
 			fprintf(stderr, "ferry: no verb '%s'\n%s", topic, usage_main);
 			return EXIT_USAGE;
@@ -373,10 +377,12 @@ int main(int argc, char **argv)
 		return cmd_enumerate(argc - 1, argv + 1);
 	if (strcmp(verb, "info") == 0)
 		return cmd_info(argc - 1, argv + 1);
+	if (strcmp(verb, "report") == 0)
+		return cmd_report(argc - 1, argv + 1);
 	{
 		static const char *const verbs[] = { "inject", "sim", "demo", "run", "enumerate",
-						     "info", "version", "help" };
-		const char *near = ferry__nearest(verb, verbs, 8);
+						     "info", "report", "version", "help" };
+		const char *near = ferry__nearest(verb, verbs, 9);
 
 		fprintf(stderr, "ferry: unknown verb '%s'%s%s%s (ferry help lists them)\n", verb,
 			near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
