@@ -273,6 +273,9 @@ static bool read_bench(const char *path, struct bench *b, char *why, size_t len)
 		snprintf(why, len, "%s: %s", path, strerror(errno));
 		return false;
 	}
+	/* shown relative to the source tree where it is in it */
+	if (strncmp(path, FERRY_SOURCE_DIR "/", strlen(FERRY_SOURCE_DIR) + 1) == 0)
+		path += strlen(FERRY_SOURCE_DIR) + 1;
 	snprintf(b->source, sizeof(b->source), "%s", path);
 	while (fgets(line, sizeof(line), f)) {
 		char *save = NULL, *t;

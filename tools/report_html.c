@@ -186,32 +186,40 @@ static void matrix(FILE *f, const json_t *m)
 	fputs("</table>\n", f);
 }
 
-/* The bandwidth of each path by size: GB/s against bytes (log scale), one line a path. */
+/* The bandwidth of each path by size: GB/s against bytes, both on log scales (the paths
+ * span three decades), one line a path. */
 static void plot(FILE *f, const struct bench *b)
 {
 	static const char *const colors[] = { "#1f77b4", "#d62728", "#2ca02c", "#9467bd",
 					      "#ff7f0e", "#8c564b", "#e377c2", "#17becf" };
-	const double W = 760, H = 380, L = 60, R = 170, T = 16, B = 44;
-	double xmin = log2(b->bytes[0]), xmax = log2(b->bytes[b->nrows - 1]), ymax = 0;
+	const double W = 760, H = 400, L = 60, R = 170, T = 16, B = 44;
+	double xmin = log2(b->bytes[0]), xmax = log2(b->bytes[b->nrows - 1]);
+	double lo = INFINITY, hi = 0, ymin, ymax, last = -1e9;
 
 	for (size_t r = 0; r < b->nrows; r++)
 		for (size_t c = 0; c < b->ncols; c++)
-			if (b->gbs[r][c] > ymax)
-				ymax = b->gbs[r][c];
-	ymax = ymax <= 0 ? 1 : ymax <= 10 ? ceil(ymax) : ymax <= 100 ? ceil(ymax / 10) * 10
-					    : ceil(ymax / 50) * 50;
+			if (b->gbs[r][c] > 0) {
+				lo = b->gbs[r][c] < lo ? b->gbs[r][c] : lo;
+				hi = b->gbs[r][c] > hi ? b->gbs[r][c] : hi;
+			}
+	if (hi <= 0)
+		lo = hi = 1;
+	ymin = floor(log10(lo));
+	ymax = ceil(log10(hi));
+	if (ymax <= ymin)
+		ymax = ymin + 1;
 	if (xmax <= xmin)
 		xmax = xmin + 1;
 #define X(v) (L + ((log2(v) - xmin) / (xmax - xmin)) * (W - L - R))
-#define Y(v) (T + (1 - (v) / ymax) * (H - T - B))
+#define Y(v) (T + (1 - (log10(v) - ymin) / (ymax - ymin)) * (H - T - B))
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
 		   "font-family=\"system-ui,sans-serif\" font-size=\"11\" role=\"img\" "
 		   "aria-label=\"bandwidth per path and size\">\n", W, H);
-	for (int g = 0; g <= 5; g++) {
-		double v = ymax * g / 5;
+	for (double d = ymin; d <= ymax + 1e-9; d++) {
+		double v = pow(10, d);
 
 		fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e7ec\"/>"
-			   "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.0f</text>\n",
+			   "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n",
 			L, W - R, Y(v), Y(v), L - 6, Y(v) + 4, v);
 	}
 	for (size_t r = 0; r < b->nrows; r++) {
@@ -219,13 +227,17 @@ static void plot(FILE *f, const struct bench *b)
 		const char *u = v >= 1 << 30 ? "G" : v >= 1 << 20 ? "M" : v >= 1 << 10 ? "K" : "";
 		double d = v >= 1 << 30 ? 1 << 30 : v >= 1 << 20 ? 1 << 20 : v >= 1 << 10 ? 1 << 10 : 1;
 
-		fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eef1f4\"/>"
-			   "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.0f%s</text>\n",
-			X(v), X(v), (double)T, H - B, X(v), H - B + 16, v / d, u);
+		fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eef1f4\"/>\n",
+			X(v), X(v), (double)T, H - B);
+		if (X(v) - last < 36)	/* no label over another */
+			continue;
+		last = X(v);
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.0f%s</text>\n",
+			X(v), H - B + 16, v / d, u);
 	}
 	fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">bytes per copy</text>"
 		   "<text x=\"14\" y=\"%.1f\" transform=\"rotate(-90 14 %.1f)\" "
-		   "text-anchor=\"middle\">GB/s</text>\n",
+		   "text-anchor=\"middle\">GB/s (log)</text>\n",
 		L + (W - L - R) / 2, H - 6, T + (H - T - B) / 2, T + (H - T - B) / 2);
 	for (size_t c = 0; c < b->ncols; c++) {
 		const char *color = colors[c % 8];
