@@ -8,19 +8,9 @@
 #include <cuda_runtime_api.h>
 #include <string.h>
 
-#define ARGSPY_EXPORT __attribute__((visibility("default")))
+#include "argspy.h"
 
-/* The last call, as the test reads it (dlsym "ferry_argspy_last"). */
-struct argspy_call {
-	char fn[64];
-	const void *ptr;
-	size_t count;
-	int loc_type, loc_id;
-	unsigned flags;
-	void *stream;
-	int advice;
-	void *dst, *src;	/* kernel-node attributes: the nodes as 13.0 takes them */
-};
+#define ARGSPY_EXPORT __attribute__((visibility("default")))
 
 ARGSPY_EXPORT struct argspy_call ferry_argspy_last;
 ARGSPY_EXPORT unsigned ferry_argspy_calls;

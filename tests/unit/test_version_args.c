@@ -18,16 +18,7 @@
 #include <cuda_runtime_api.h>
 #include <dlfcn.h>
 
-struct argspy_call {	/* argspy.c's record */
-	char fn[64];
-	const void *ptr;
-	size_t count;
-	int loc_type, loc_id;
-	unsigned flags;
-	void *stream;
-	int advice;
-	void *dst, *src;
-};
+#include "argspy.h"
 
 static int ver;
 static const struct argspy_call *last;
