@@ -535,7 +535,8 @@ static void name_variants(void)
 	for (size_t c = 0; c < FERRY__SHIM_NCAPS; c++)
 		for (size_t v = 0; v < 4; v++)
 			if (variant_names[c][v])
-				snprintf(named_names[c][v], sizeof(named_names[c][v]), "shim.%s.%s",
+				snprintf(named_names[c][v], sizeof(named_names[c][v]),
+					 FERRY_SHIM_PATH_FORMAT,
 					 cap_names[c], variant_names[c][v]);
 }
 

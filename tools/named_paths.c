@@ -38,7 +38,8 @@ static void name_shim(void)
 	for (size_t c = 0; c < NCAPS; c++)
 		for (size_t v = 1; v < 5; v++)
 			if (shim_variants[c][v])
-				snprintf(shim_names[nshim++], sizeof(shim_names[0]), "shim.%s.%s",
+				snprintf(shim_names[nshim++], sizeof(shim_names[0]),
+					 FERRY_SHIM_PATH_FORMAT,
 					 shim_variants[c][0], shim_variants[c][v]);
 }
 

@@ -532,11 +532,8 @@ int cmd_report(int argc, char **argv)
 	if (ok && !report_write_html(&r, p))
 		ok = false;
 	if (ok) {
-		double lp = json_real_value(json_object_get(r.summary, "line_percent")) +
-			    (double)json_integer_value(json_object_get(r.summary, "line_percent"));
-		double bp = json_real_value(json_object_get(r.summary, "branch_percent")) +
-			    (double)json_integer_value(json_object_get(r.summary,
-								       "branch_percent"));
+		double lp = json_number_value(json_object_get(r.summary, "line_percent"));
+		double bp = json_number_value(json_object_get(r.summary, "branch_percent"));
 		size_t never = json_array_size(json_object_get(r.matrix, "never_taken"));
 		size_t npaths = (size_t)json_integer_value(json_object_get(r.matrix,
 									   "named_paths"));
