@@ -307,7 +307,7 @@ ferry_status ferry_copy_batch(ferry_ctx *ctx, const ferry_batch_item *items, siz
 		return ferry__invalid(rep, msg);
 	st = ferry__pending(rep);
 	if (st != FERRY_OK)
-		return st;
+		return ferry__failed(st);
 	ferry__op_init(&op, ctx, items[0].dst, dst_dev, items[0].src, src_dev, stream, rep);
 	for (size_t i = 0; i < n; i++) {
 		if (!items[i].bytes)
@@ -316,7 +316,7 @@ ferry_status ferry_copy_batch(ferry_ctx *ctx, const ferry_batch_item *items, siz
 		if (st == FERRY_OK)
 			st = check_item(&op, &known, &items[i], i, false, src_dev, &op.src_type);
 		if (st != FERRY_OK)
-			return st;
+			return ferry__failed(st);
 	}
 	e = cudaStreamIsCapturing(stream, &cs);
 	if (e != cudaSuccess) {
@@ -337,7 +337,7 @@ ferry_status ferry_copy_batch(ferry_ctx *ctx, const ferry_batch_item *items, siz
 	if (peer) {
 		st = ferry__pair_prepare(&op, &use);
 		if (st != FERRY_OK)
-			return st;
+			return ferry__failed(st);
 		if (!use)
 			return per_item(ctx, items, n, dst_dev, src_dev, stream, rep);
 	}
@@ -350,7 +350,7 @@ ferry_status ferry_copy_batch(ferry_ctx *ctx, const ferry_batch_item *items, siz
 			goto delivered;
 		}
 		if (st != FERRY_E_NO_PATH)
-			return st;
+			return ferry__failed(st);
 		FERRY__TOOK(BATCH_BATCHED_FAILED);
 	}
 	st = run_way(&op, items, n, false, peer, rung, &absent);
@@ -360,7 +360,7 @@ ferry_status ferry_copy_batch(ferry_ctx *ctx, const ferry_batch_item *items, siz
 		goto delivered;
 	}
 	if (st != FERRY_E_NO_PATH)
-		return st;
+		return ferry__failed(st);
 	FERRY__TOOK(BATCH_LOOP_FAILED);
 	if (peer)
 		ferry__pair_demote(ctx, src_dev, dst_dev, rep->error, rep->error_call);

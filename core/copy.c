@@ -81,8 +81,13 @@ ferry_status ferry__verdict_status(enum ferry__verdict v)
 ferry_status ferry__invalid(ferry_report *rep, const char *what)
 {
 	snprintf(rep->message, sizeof(rep->message), "%s", what);
+	return ferry__failed(FERRY_E_INVALID);
+}
+
+ferry_status ferry__failed(ferry_status st)
+{
 	atomic_fetch_add(&ferry__counters.failures, 1);
-	return FERRY_E_INVALID;
+	return st;
 }
 
 /* --- checks ----------------------------------------------------------------------------------- */
@@ -96,10 +101,7 @@ static const char *mem_text(const struct cudaPointerAttributes *a, char *buf, si
 	case cudaMemoryTypeHost:
 		snprintf(buf, len, "pinned host memory");
 		break;
-	case cudaMemoryTypeManaged:
-		snprintf(buf, len, "managed memory");
-		break;
-	default:
+	default:	/* managed memory is every device's and the host's: never refused */
 		snprintf(buf, len, "host memory unknown to CUDA");
 		break;
 	}

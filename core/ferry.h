@@ -123,6 +123,29 @@ typedef struct ferry_shim_choice {
 FERRY_EXTERN size_t ferry_shim_describe(ferry_shim_choice *out, size_t max, int *runtime,
 					int *driver);
 
+/* Portable queries, through the shim's variants: what a multi-GPU program asks the runtime
+ * in a way that works from CUDA 11.8 to 13.0. Each returns the runtime's error, or
+ * cudaErrorInvalidValue for a NULL out-argument, and leaves nothing in the last-error slot
+ * that it did not return. */
+
+/* The device stream belongs to: cudaStreamGetDevice (12.8+), else the driver's context of the
+ * stream, else an event of each device recorded on it (capability stream-device). 0,
+ * cudaStreamLegacy and cudaStreamPerThread: the calling thread's current device. */
+FERRY_EXTERN cudaError_t ferry_stream_device(cudaStream_t stream, int *device);
+/* Whether stream is capturing, and the capture's id (0 when it is not, and where the runtime
+ * exports no cudaStreamGetCaptureInfo: then cudaStreamIsCapturing answers); id may be NULL
+ * (capability capture-info). */
+FERRY_EXTERN cudaError_t ferry_stream_capture(cudaStream_t stream,
+					      enum cudaStreamCaptureStatus *status,
+					      unsigned long long *id);
+/* A device attribute, never through cudaDeviceProp (whose layout changed and lost fields in
+ * 13.0); cudaErrorNotSupported where the runtime lacks the query (capability device-attrs). */
+FERRY_EXTERN cudaError_t ferry_device_attribute(int device, enum cudaDeviceAttr attr, int *value);
+/* A peer attribute of src -> dst; cudaErrorNotSupported for one this runtime's version does
+ * not know (5 before 13.0), or where it lacks the query (capability p2p-attrs). */
+FERRY_EXTERN cudaError_t ferry_p2p_attribute(int src, int dst, enum cudaDeviceP2PAttr attr,
+					     int *value);
+
 /* --- configuration and context --------------------------------------------------------------- */
 
 /* Policies (ferry_config.flags). */

@@ -169,6 +169,8 @@ FERRY__HIDDEN uint64_t ferry__now_ns(void);
 FERRY__HIDDEN ferry_status ferry__verdict_status(enum ferry__verdict v);
 /* FERRY_E_INVALID with what as the report's message. */
 FERRY__HIDDEN ferry_status ferry__invalid(ferry_report *rep, const char *what);
+/* st, an error a public call returns, counted once in ferry_counters' failures. */
+FERRY__HIDDEN ferry_status ferry__failed(ferry_status st);
 FERRY__HIDDEN void ferry__report_init(ferry_report *r);
 /* dev is a device of the context, or FERRY_HOST. */
 FERRY__HIDDEN bool ferry__dev_ok(const ferry_ctx *ctx, int dev);

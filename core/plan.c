@@ -127,7 +127,7 @@ ferry_status ferry_plan_create(ferry_ctx *ctx, ferry_plan **out, void *dst, int 
 		return ferry__invalid(rep, "dst and src overlap");
 	st = ferry__pending(rep);
 	if (st != FERRY_OK)
-		return st;
+		return ferry__failed(st);
 	ferry__op_init(&op, ctx, dst, dst_dev, src, src_dev, 0, rep);
 	op.sh.ndim = 1;
 	op.sh.extent[0] = op.sh.total = nbytes;
@@ -135,7 +135,7 @@ ferry_status ferry_plan_create(ferry_ctx *ctx, ferry_plan **out, void *dst, int 
 	if (st == FERRY_OK)
 		st = ferry__check_side(&op, src, src_dev, "src", &op.src_type);
 	if (st != FERRY_OK)
-		return st;
+		return ferry__failed(st);
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return ferry__invalid(rep, "out of memory");
@@ -155,7 +155,7 @@ ferry_status ferry_plan_create(ferry_ctx *ctx, ferry_plan **out, void *dst, int 
 		st = ferry__pair_prepare(&op, &use);
 		if (st != FERRY_OK) {
 			free(p);
-			return st;
+			return ferry__failed(st);
 		}
 		p->path = use ? FERRY_PATH_PEER : FERRY_PATH_STAGED_PINNED;
 	} else {
@@ -179,7 +179,7 @@ ferry_status ferry_plan_create(ferry_ctx *ctx, ferry_plan **out, void *dst, int 
 					 cudaGetErrorName(e));
 				drop_graph(p, "");
 				free(p);
-				return FERRY_E_STICKY;
+				return ferry__failed(FERRY_E_STICKY);
 			}
 			snprintf(why, sizeof(why), "%s answered %s: each launch is a ferry_copy", call,
 				 cudaGetErrorName(e));
@@ -211,7 +211,7 @@ ferry_status ferry_plan_launch(ferry_plan *p, cudaStream_t stream, ferry_report 
 		return ferry__invalid(rep, "the plan is NULL");
 	st = ferry__pending(rep);
 	if (st != FERRY_OK)
-		return st;
+		return ferry__failed(st);
 	e = cudaStreamIsCapturing(stream, &cs);
 	if (e != cudaSuccess)
 		cudaGetLastError();
@@ -251,7 +251,7 @@ ferry_status ferry_plan_launch(ferry_plan *p, cudaStream_t stream, ferry_report 
 			     p->path == FERRY_PATH_SAME_DEVICE ? FERRY__STEP_SAME : FERRY__STEP_PINNED,
 			e, call, p->path);
 	if (v == FERRY__STICKY)
-		return FERRY_E_STICKY;
+		return ferry__failed(FERRY_E_STICKY);
 	/* the graph is an optimization: whatever failed in it (short of a lost context), the
 	 * copy is made as ferry_copy makes it now, which returns its own error where it cannot
 	 * be; the graph is dropped */

@@ -15,6 +15,7 @@
 #include "inject.h"
 
 #include <dlfcn.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef int inj_curesult;
@@ -97,6 +98,113 @@ static void *translated_primary(void *handle)
 	return (void *)(uintptr_t)cuDevicePrimaryCtxGetState;
 }
 
+/* --- a stream's context under virtual devices -------------------------------------------------
+ *
+ * A runtime without cudaStreamGetDevice (before 12.8) finds a stream's device through the
+ * driver: cuStreamGetCtx, then cuCtxGetDevice with that context pushed. Virtual devices on
+ * one GPU share its context, whose device is the physical ordinal. So while virtual devices
+ * are on, the runtime's driver entry points answer these four with the functions below
+ * (versions.c): cuStreamGetCtx hands out one token per virtual device in place of the
+ * context; pushing a token pushes its context and makes cuCtxGetDevice answer the token's
+ * virtual device until it is popped. Without a token current, cuCtxGetDevice answers the
+ * thread's current virtual device. */
+
+struct vctx {
+	void *real;
+	int vdev;
+};
+
+static struct vctx vctx_token[INJ_MAX_VDEV];
+#define VCTX_DEPTH 16
+static _Thread_local int vctx_stack[VCTX_DEPTH];	/* a token's virtual device, or -1 */
+static _Thread_local int vctx_depth;
+
+enum { DRV_STREAM_GET_CTX, DRV_CTX_PUSH, DRV_CTX_POP, DRV_CTX_GET_DEVICE, DRV_N };
+static const char *const drv_names[DRV_N] = { "cuStreamGetCtx", "cuCtxPushCurrent",
+					      "cuCtxPopCurrent", "cuCtxGetDevice" };
+static _Atomic(void *) drv_real[DRV_N];
+
+static int vctx_of(const void *ctx)
+{
+	const struct vctx *t = ctx;
+
+	return t >= vctx_token && t < vctx_token + INJ_MAX_VDEV ? (int)(t - vctx_token) : -1;
+}
+
+static inj_curesult vd_stream_get_ctx(void *stream, void **ctx)
+{
+	inj_curesult (*f)(void *, void **) = atomic_load(&drv_real[DRV_STREAM_GET_CTX]);
+	inj_curesult r = f(stream, ctx);
+	int v = inj_vdev_of_stream((cudaStream_t)stream);
+
+	if (r == 0 && ctx && v >= 0 && v < INJ_MAX_VDEV) {
+		vctx_token[v].real = *ctx;	/* one physical context: the same each time */
+		vctx_token[v].vdev = v;
+		*ctx = &vctx_token[v];
+	}
+	return r;
+}
+
+static inj_curesult vd_ctx_push(void *ctx)
+{
+	inj_curesult (*f)(void *) = atomic_load(&drv_real[DRV_CTX_PUSH]);
+	int v = vctx_of(ctx);
+	inj_curesult r = f(v >= 0 ? vctx_token[v].real : ctx);
+
+	if (r == 0) {
+		if (vctx_depth < VCTX_DEPTH)
+			vctx_stack[vctx_depth] = v;
+		vctx_depth++;
+	}
+	return r;
+}
+
+static inj_curesult vd_ctx_pop(void **ctx)
+{
+	inj_curesult (*f)(void **) = atomic_load(&drv_real[DRV_CTX_POP]);
+	inj_curesult r = f(ctx);
+
+	if (r == 0 && vctx_depth > 0) {
+		int v = --vctx_depth < VCTX_DEPTH ? vctx_stack[vctx_depth] : -1;
+
+		if (v >= 0 && ctx)
+			*ctx = &vctx_token[v];
+	}
+	return r;
+}
+
+static inj_curesult vd_ctx_get_device(int *dev)
+{
+	inj_curesult (*f)(int *) = atomic_load(&drv_real[DRV_CTX_GET_DEVICE]);
+	int top = vctx_depth > 0 && vctx_depth <= VCTX_DEPTH ? vctx_stack[vctx_depth - 1] : -1;
+	inj_curesult r = f(dev);
+
+	if (r == 0 && dev)
+		*dev = top >= 0 ? top : inj_vdev_current();
+	return r;
+}
+
+void *inj_driver_translated(const char *sym, void *fn)
+{
+	static void *const mine[DRV_N] = { (void *)(uintptr_t)vd_stream_get_ctx,
+					   (void *)(uintptr_t)vd_ctx_push,
+					   (void *)(uintptr_t)vd_ctx_pop,
+					   (void *)(uintptr_t)vd_ctx_get_device };
+
+	if (!inj_vd.active || !fn || !sym)
+		return fn;
+	for (int i = 0; i < DRV_N; i++) {
+		size_t n = strlen(drv_names[i]);
+
+		/* cuCtxPushCurrent and cuCtxPopCurrent are looked up with or without _v2 */
+		if (strncmp(sym, drv_names[i], n) == 0 && (!sym[n] || strcmp(sym + n, "_v2") == 0)) {
+			atomic_store(&drv_real[i], fn);
+			return mine[i];
+		}
+	}
+	return fn;
+}
+
 /*
  * dlsym, exported under glibc's versions so that the program's dlsym binds here. Compiled
  * with optimization whatever the build, and without instrumentation (TSan's entry hooks
@@ -121,7 +229,7 @@ OPTIMIZED INJ_EXPORT void *inj_dlsym(void *handle, const char *name)
 	/* FERRY_CUDA_VERSION: what that version had (versions.c), whoever asks. No local
 	 * whose address escapes here: it would cost the tail call below (test_vdev's
 	 * next_ok checks that RTLD_NEXT still means the program's next). */
-	if ((inj.cuda_version || inj.nhide) && name) {
+	if ((inj.cuda_version || inj.nhide || inj_vd.active) && name) {
 		void *v = inj_version_answer(name);
 
 		if (v != INJ_VERSION_PASS)

@@ -123,6 +123,9 @@ bool inj_version_lookup(const char *name, void **out);
 extern char inj_version_pass;
 #define INJ_VERSION_PASS ((void *)&inj_version_pass)
 void *inj_version_answer(const char *name);
+/* A driver function fn (sym) that a runtime's entry point found, as the program must get it:
+ * under virtual devices, the context calls that name a device are translated (driver.c). */
+void *inj_driver_translated(const char *sym, void *fn);
 /* FERRY_HIDE names name (or the function whose _ptsz/_ptds twin it is). */
 bool inj_hidden(const char *name);
 /* An attribute the emulated version did not have yet (cudaErrorInvalidValue there). */

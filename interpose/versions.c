@@ -729,18 +729,26 @@ static bool entry_hidden(const char *sym, void **fn, enum cudaDriverEntryPointQu
 	return true;
 }
 
+/* What the inner lookup found, translated for virtual devices (driver.c). */
+static cudaError_t found(cudaError_t e, const char *sym, void **fn)
+{
+	if (e == cudaSuccess && fn)
+		*fn = inj_driver_translated(sym, *fn);
+	return e;
+}
+
 static cudaError_t hide_entry3(const char *sym, void **fn, unsigned long long flags)
 {
 	if (entry_hidden(sym, fn, NULL))
 		return cudaSuccess;
-	return ((entry3_fn)atomic_load(&entry_inner[0]))(sym, fn, flags);
+	return found(((entry3_fn)atomic_load(&entry_inner[0]))(sym, fn, flags), sym, fn);
 }
 
 static cudaError_t hide_entry3_ptsz(const char *sym, void **fn, unsigned long long flags)
 {
 	if (entry_hidden(sym, fn, NULL))
 		return cudaSuccess;
-	return ((entry3_fn)atomic_load(&entry_inner[1]))(sym, fn, flags);
+	return found(((entry3_fn)atomic_load(&entry_inner[1]))(sym, fn, flags), sym, fn);
 }
 
 static cudaError_t hide_entry4(const char *sym, void **fn, unsigned long long flags,
@@ -748,7 +756,7 @@ static cudaError_t hide_entry4(const char *sym, void **fn, unsigned long long fl
 {
 	if (entry_hidden(sym, fn, q))
 		return cudaSuccess;
-	return ((entry4_fn)atomic_load(&entry_inner[0]))(sym, fn, flags, q);
+	return found(((entry4_fn)atomic_load(&entry_inner[0]))(sym, fn, flags, q), sym, fn);
 }
 
 static cudaError_t hide_entry4_ptsz(const char *sym, void **fn, unsigned long long flags,
@@ -756,7 +764,7 @@ static cudaError_t hide_entry4_ptsz(const char *sym, void **fn, unsigned long lo
 {
 	if (entry_hidden(sym, fn, q))
 		return cudaSuccess;
-	return ((entry4_fn)atomic_load(&entry_inner[1]))(sym, fn, flags, q);
+	return found(((entry4_fn)atomic_load(&entry_inner[1]))(sym, fn, flags, q), sym, fn);
 }
 
 static cudaError_t hide_entry_ver(const char *sym, void **fn, unsigned int version,
@@ -764,7 +772,8 @@ static cudaError_t hide_entry_ver(const char *sym, void **fn, unsigned int versi
 {
 	if (entry_hidden(sym, fn, q))
 		return cudaSuccess;
-	return ((entry_ver_fn)atomic_load(&entry_inner[2]))(sym, fn, version, flags, q);
+	return found(((entry_ver_fn)atomic_load(&entry_inner[2]))(sym, fn, version, flags, q),
+		     sym, fn);
 }
 
 static cudaError_t hide_entry_ver_ptsz(const char *sym, void **fn, unsigned int version,
@@ -773,7 +782,8 @@ static cudaError_t hide_entry_ver_ptsz(const char *sym, void **fn, unsigned int 
 {
 	if (entry_hidden(sym, fn, q))
 		return cudaSuccess;
-	return ((entry_ver_fn)atomic_load(&entry_inner[3]))(sym, fn, version, flags, q);
+	return found(((entry_ver_fn)atomic_load(&entry_inner[3]))(sym, fn, version, flags, q),
+		     sym, fn);
 }
 
 /* name's answer with FERRY_HIDE's driver names filtered out of it: inner is what the lookup
@@ -801,7 +811,9 @@ bool inj_version_lookup(const char *name, void **out)
 		*out = NULL;
 		return true;
 	}
-	if (inj.hide_driver && strncmp(name, "cudaGetDriverEntryPoint", 23) == 0) {
+	/* the entry points' answers filtered: FERRY_HIDE's driver names not found, and the
+	 * context calls translated for virtual devices */
+	if ((inj.hide_driver || inj_vd.active) && strncmp(name, "cudaGetDriverEntryPoint", 23) == 0) {
 		void *inner;
 
 		if (!version_lookup(name, &inner))

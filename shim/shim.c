@@ -193,7 +193,8 @@ static void pick(enum ferry__shim_cap cap, struct choice *c, int rt, int drv)
 		else if ((c->fn[0] = lookup("cudaStreamGetCaptureInfo")))
 			set(c, V_A, "cudaStreamGetCaptureInfo, 3 arguments");
 		else
-			set(c, V_ABSENT, "exports no cudaStreamGetCaptureInfo");
+			set(c, V_ABSENT, "exports no cudaStreamGetCaptureInfo: cudaStreamIsCapturing "
+			    "answers, without the capture's id");
 		break;
 	case FERRY__SHIM_INSTANTIATE:
 		if (rt >= 12000 && (c->fn[0] = lookup("cudaGraphInstantiate")))
@@ -240,6 +241,7 @@ static void pick(enum ferry__shim_cap cap, struct choice *c, int rt, int drv)
 			    "knows peer attributes 1..5" :
 			    "knows peer attributes 1..4");
 		break;
+	case FERRY__SHIM_NCAPS:	/* no capability: choose() is never asked for it */
 	case FERRY__SHIM_ADDRESS_RANGE:
 		if (ferry__shim_driver_entry("cuPointerGetAttributes", &c->fn[0]) == cudaSuccess &&
 		    c->fn[0]) {
@@ -251,8 +253,6 @@ static void pick(enum ferry__shim_cap cap, struct choice *c, int rt, int drv)
 		c->fn[0] = NULL;
 		set(c, V_ABSENT, "no driver entry point answers cuPointerGetAttributes: a "
 		    "batch checks each item's pointers");
-		break;
-	default:
 		break;
 	}
 }
@@ -426,7 +426,8 @@ cudaError_t ferry__shim_capture_info(cudaStream_t stream, enum cudaStreamCapture
 		e = ((capinfo_3_fn)c->fn[0])(stream, status, &cid);
 		break;
 	default:
-		return cudaErrorNotSupported;
+		e = cudaStreamIsCapturing(stream, status);
+		break;
 	}
 	if (id)
 		*id = e == cudaSuccess && *status != cudaStreamCaptureStatusNone ? cid : 0;
@@ -523,6 +524,29 @@ cudaError_t ferry__shim_p2p_attr(int src, int dst, enum cudaDeviceP2PAttr attr, 
 	if (v == V_ABSENT || (int)attr < 1 || (int)attr > max)
 		return cudaErrorNotSupported;
 	return ((p2p_attr_fn)c->fn[0])(value, attr, src, dst);
+}
+
+/* --- the portable queries (ferry.h) ---------------------------------------------------------- */
+
+cudaError_t ferry_stream_device(cudaStream_t stream, int *device)
+{
+	return device ? ferry__shim_stream_device(stream, device) : cudaErrorInvalidValue;
+}
+
+cudaError_t ferry_stream_capture(cudaStream_t stream, enum cudaStreamCaptureStatus *status,
+				 unsigned long long *id)
+{
+	return status ? ferry__shim_capture_info(stream, status, id) : cudaErrorInvalidValue;
+}
+
+cudaError_t ferry_device_attribute(int device, enum cudaDeviceAttr attr, int *value)
+{
+	return value ? ferry__shim_device_attr(device, attr, value) : cudaErrorInvalidValue;
+}
+
+cudaError_t ferry_p2p_attribute(int src, int dst, enum cudaDeviceP2PAttr attr, int *value)
+{
+	return value ? ferry__shim_p2p_attr(src, dst, attr, value) : cudaErrorInvalidValue;
 }
 
 /* --- named paths: the variants ---------------------------------------------------------------- */

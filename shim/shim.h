@@ -45,7 +45,8 @@ cudaError_t ferry__shim_memcpy_batch(void *const *dsts, const void *const *srcs,
 				     size_t num_attrs, size_t *fail_idx, cudaStream_t stream);
 /* The device of stream (0, cudaStreamLegacy and cudaStreamPerThread: the current one). */
 cudaError_t ferry__shim_stream_device(cudaStream_t stream, int *device);
-/* A stream's capture status, and the capture's id (0 when none). */
+/* A stream's capture status, and the capture's id (0 when none; and where the runtime has no
+ * capture info, when cudaStreamIsCapturing answers). */
 cudaError_t ferry__shim_capture_info(cudaStream_t stream, enum cudaStreamCaptureStatus *status,
 				     unsigned long long *id);
 /* An executable graph of graph (no flags). */

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "ferry.h"
+#include "misuse.h"
 #include "scenario.h"
 
 #define GUARD 256
@@ -212,6 +213,7 @@ struct run {
 	bool sticky;		/* a step expected the context lost */
 	bool any;		/* --any-outcome */
 	char first_error[300];	/* --any-outcome: the first error a copy returned */
+	unsigned long long capture_id;	/* mode=capture: the capture's, at its start */
 	char why[512];
 };
 
@@ -283,6 +285,150 @@ struct bufs {
 	cudaStream_t stream;
 };
 
+/* The portable queries (ferry.h) checked against what the runtime says directly. */
+
+/* The variant the shim chose for cap. */
+static const char *shim_variant(const char *cap)
+{
+	ferry_shim_choice ch[32];
+	size_t n = ferry_shim_describe(ch, 32, NULL, NULL);
+
+	for (size_t k = 0; k < n && k < 32; k++)
+		if (strcmp(ch[k].capability, cap) == 0)
+			return ch[k].variant;
+	return "";
+}
+
+/* A query answered e: true to go on and compare. Under --any-outcome an injected failure may
+ * answer an error (noted, the slot cleared); else an error is wrong. */
+static bool query_answered(struct run *r, cudaError_t e, const char *what, bool *ok)
+{
+	*ok = true;
+	if (e == cudaSuccess)
+		return true;
+	cudaGetLastError();
+	if (r->any) {
+		if (!r->first_error[0])
+			snprintf(r->first_error, sizeof(r->first_error), "%s: %s", what,
+				 cudaGetErrorName(e));
+		return false;
+	}
+	*ok = false;
+	snprintf(r->why, sizeof(r->why), "%s answered %s", what, cudaGetErrorName(e));
+	return false;
+}
+
+/* ferry_stream_device(s) is dev. */
+static bool stream_device_is(struct run *r, cudaStream_t s, int dev)
+{
+	int got = -1;
+	bool ok;
+
+	if (query_answered(r, ferry_stream_device(s, &got), "ferry_stream_device", &ok) &&
+	    got != dev) {
+		snprintf(r->why, sizeof(r->why), "ferry_stream_device says a stream of device %d is "
+			 "device %d's (stream-device=%s)", dev, got, shim_variant("stream-device"));
+		return false;
+	}
+	return ok;
+}
+
+/* At the start of a run: device and peer attributes through the shim agree with the
+ * runtime's own answers (devices 0 and 1: each attribute is one call to fail under
+ * enumeration), peer attributes a version does not know are refused, and stream 0 is the
+ * current device's. */
+static bool check_queries(struct run *r, const struct scenario *sc)
+{
+	bool absent_dev = strcmp(shim_variant("device-attrs"), "absent") == 0;
+	const char *p2p = shim_variant("p2p-attrs");
+	int n = 0, v, want;
+	bool ok;
+
+	if (cudaGetDeviceCount(&n) != cudaSuccess) {
+		cudaGetLastError();
+		snprintf(r->why, sizeof(r->why), "cudaGetDeviceCount failed");
+		return false;
+	}
+	for (int d = 0; d < n && d < 2; d++) {
+		cudaError_t e = ferry_device_attribute(d, cudaDevAttrMultiProcessorCount, &v);
+
+		if (absent_dev) {
+			if (e != cudaErrorNotSupported) {
+				snprintf(r->why, sizeof(r->why), "ferry_device_attribute answered %s "
+					 "where the runtime lacks cudaDeviceGetAttribute",
+					 cudaGetErrorName(e));
+				return false;
+			}
+			cudaGetLastError();
+			continue;
+		}
+		if (!query_answered(r, e, "ferry_device_attribute", &ok)) {
+			if (!ok)
+				return false;
+			continue;
+		}
+		if (cudaDeviceGetAttribute(&want, cudaDevAttrMultiProcessorCount, d) != cudaSuccess ||
+		    v != want) {
+			cudaGetLastError();
+			snprintf(r->why, sizeof(r->why), "ferry_device_attribute says device %d has "
+				 "%d multiprocessors, cudaDeviceGetAttribute %d", d, v, want);
+			return false;
+		}
+	}
+	for (int a = 0; a < n && a < 2; a++) {
+		int b = 1 - a, can = 0;
+		cudaError_t e;
+
+		if (b >= n)
+			break;
+		e = ferry_p2p_attribute(a, b, cudaDevP2PAttrAccessSupported, &v);
+		if (strcmp(p2p, "absent") == 0) {
+			if (e != cudaErrorNotSupported) {
+				snprintf(r->why, sizeof(r->why), "ferry_p2p_attribute answered %s where "
+					 "the runtime lacks cudaDeviceGetP2PAttribute",
+					 cudaGetErrorName(e));
+				return false;
+			}
+			continue;
+		}
+		if (!query_answered(r, e, "ferry_p2p_attribute", &ok)) {
+			if (!ok)
+				return false;
+			continue;
+		}
+		/* a fault rule may answer one query and not the other */
+		if (!sc->nrules && (cudaDeviceCanAccessPeer(&can, a, b) != cudaSuccess ||
+				    !v != !can)) {
+			cudaGetLastError();
+			snprintf(r->why, sizeof(r->why), "ferry_p2p_attribute says %d>%d access is "
+				 "%ssupported, cudaDeviceCanAccessPeer says %d", a, b, v ? "" : "not ",
+				 can);
+			return false;
+		}
+		/* attribute 5 is 13.0's; 0 is none */
+		e = ferry_p2p_attribute(a, b, (enum cudaDeviceP2PAttr)5, &v);
+		if (strcmp(p2p, "attrs-1-4") == 0 && e != cudaErrorNotSupported) {
+			snprintf(r->why, sizeof(r->why), "ferry_p2p_attribute answered %s for attribute "
+				 "5 under a runtime that knows 1..4", cudaGetErrorName(e));
+			return false;
+		}
+		cudaGetLastError();
+		if (ferry_p2p_attribute(a, b, (enum cudaDeviceP2PAttr)0, &v) != cudaErrorNotSupported) {
+			snprintf(r->why, sizeof(r->why), "ferry_p2p_attribute answered attribute 0");
+			return false;
+		}
+	}
+	if (ferry_device_attribute(0, cudaDevAttrMultiProcessorCount, NULL) !=
+		    cudaErrorInvalidValue ||
+	    ferry_p2p_attribute(0, 0, cudaDevP2PAttrAccessSupported, NULL) != cudaErrorInvalidValue ||
+	    ferry_stream_device(0, NULL) != cudaErrorInvalidValue ||
+	    ferry_stream_capture(0, NULL, NULL) != cudaErrorInvalidValue) {
+		snprintf(r->why, sizeof(r->why), "a portable query accepted a NULL out-argument");
+		return false;
+	}
+	return stream_device_is(r, 0, 0);
+}
+
 static bool bufs_make(struct run *r, const struct scn_step *st, struct bufs *b)
 {
 	const char *e;
@@ -305,6 +451,7 @@ static bool bufs_make(struct run *r, const struct scn_step *st, struct bufs *b)
 		cudaSetDevice(st->stream_dev);
 		cudaStreamCreateWithFlags(&b->stream, cudaStreamNonBlocking);
 		cudaSetDevice(saved);
+		return stream_device_is(r, b->stream, st->stream_dev);
 	}
 	return true;
 }
@@ -393,10 +540,30 @@ static bool mode_before(struct run *r, const struct scn_step *st, cudaStream_t s
 	cudaError_t e;
 
 	if (st->mode == SCN_CAPTURE) {
+		enum cudaStreamCaptureStatus cs = cudaStreamCaptureStatusNone;
+		bool ok;
+
 		e = cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal);
 		if (e != cudaSuccess) {
 			snprintf(r->why, sizeof(r->why), "set-up: cudaStreamBeginCapture: %s",
 				 cudaGetErrorName(e));
+			return false;
+		}
+		r->capture_id = 0;
+		if (query_answered(r, ferry_stream_capture(s, &cs, &r->capture_id),
+				   "ferry_stream_capture", &ok) &&
+		    (cs != cudaStreamCaptureStatusActive ||
+		     (!r->capture_id) != (strcmp(shim_variant("capture-info"), "absent") == 0))) {
+			snprintf(r->why, sizeof(r->why), "ferry_stream_capture says status %d, capture "
+				 "%llu, of a stream just set capturing (capture-info=%s)", (int)cs,
+				 r->capture_id, shim_variant("capture-info"));
+			cudaStreamEndCapture(s, &(cudaGraph_t){ NULL });
+			cudaGetLastError();
+			return false;
+		}
+		if (!ok) {
+			cudaStreamEndCapture(s, &(cudaGraph_t){ NULL });
+			cudaGetLastError();
 			return false;
 		}
 	} else if (st->mode == SCN_PENDING) {
@@ -440,7 +607,29 @@ static bool mode_after(struct run *r, const struct scn_step *st, cudaStream_t s,
 	if (st->mode == SCN_CAPTURE) {
 		cudaGraph_t g = NULL;
 		cudaGraphExec_t ex = NULL;
-		cudaError_t e = cudaStreamEndCapture(s, &g);
+		enum cudaStreamCaptureStatus cs = cudaStreamCaptureStatusNone;
+		unsigned long long id = 0;
+		cudaError_t e = ferry_stream_capture(s, &cs, &id);
+
+		/* the call kept the caller's capture going, the same capture */
+		if (e == cudaSuccess && (cs != cudaStreamCaptureStatusActive || id != r->capture_id)) {
+			snprintf(r->why, sizeof(r->why), "%s returned %s and left the capture %s "
+				 "(capture %llu, was %llu)", what, ferry_status_name(status),
+				 cs == cudaStreamCaptureStatusInvalidated ? "invalidated" : "ended",
+				 id, r->capture_id);
+			cudaStreamEndCapture(s, &g);
+			if (g)
+				cudaGraphDestroy(g);
+			cudaGetLastError();
+			return false;
+		}
+		if (e != cudaSuccess && !r->any) {
+			snprintf(r->why, sizeof(r->why), "ferry_stream_capture after %s answered %s",
+				 what, cudaGetErrorName(e));
+			return false;
+		}
+		cudaGetLastError();
+		e = cudaStreamEndCapture(s, &g);
 
 		if (e != cudaSuccess) {
 			snprintf(r->why, sizeof(r->why), "%s returned %s and left the capture "
@@ -515,6 +704,60 @@ static bool via_ok(struct run *r, const struct scn_step *st, const ferry_report 
 
 /* --- the copying steps ----------------------------------------------------------------------- */
 
+/* The process's counters moved as one call that returned status must move them: a copy
+ * delivered by rep->path of bytes, or one failure. */
+static bool counted(struct run *r, const ferry_counters *before, ferry_status status,
+		    const ferry_report *rep, size_t bytes)
+{
+	ferry_counters now;
+
+	ferry_counters_get(&now);
+	if (status == FERRY_OK && bytes &&
+	    (now.copies[rep->path] - before->copies[rep->path] != 1 ||
+	     now.bytes[rep->path] - before->bytes[rep->path] != bytes ||
+	     now.failures != before->failures)) {
+		snprintf(r->why, sizeof(r->why), "ferry_counters: a copy of %zu bytes by %s counted "
+			 "%llu copies of %llu bytes by it and %llu failures", bytes,
+			 ferry_path_name(rep->path),
+			 (unsigned long long)(now.copies[rep->path] - before->copies[rep->path]),
+			 (unsigned long long)(now.bytes[rep->path] - before->bytes[rep->path]),
+			 (unsigned long long)(now.failures - before->failures));
+		return false;
+	}
+	if (status != FERRY_OK && now.failures - before->failures != 1) {
+		snprintf(r->why, sizeof(r->why), "ferry_counters: a copy that returned %s counted "
+			 "%llu failures, not 1", ferry_status_name(status),
+			 (unsigned long long)(now.failures - before->failures));
+		return false;
+	}
+	return true;
+}
+
+/* What ferry_pair_get says of the step's pair after a copy agrees with the copy: delivered by
+ * the peer path, the pair is peer; a staged pair says why. */
+static bool pair_agrees(struct run *r, const struct scn_step *st, ferry_status status,
+			const ferry_report *rep)
+{
+	ferry_fallback why = { .call = NULL };
+	ferry_pair_state ps;
+
+	if (st->src < 0 || st->dst < 0 || st->src == st->dst)
+		return true;
+	ps = ferry_pair_get(r->ctx, st->src, st->dst, &why);
+	if (status == FERRY_OK && rep->path == FERRY_PATH_PEER && ps != FERRY_PAIR_PEER) {
+		snprintf(r->why, sizeof(r->why), "the peer path delivered, but ferry_pair_get "
+			 "says the pair %d>%d is %s", st->src, st->dst,
+			 ps == FERRY_PAIR_STAGED ? "staged" : "unknown");
+		return false;
+	}
+	if (ps == FERRY_PAIR_STAGED && !why.call) {
+		snprintf(r->why, sizeof(r->why), "ferry_pair_get says the pair %d>%d is staged "
+			 "without a reason", st->src, st->dst);
+		return false;
+	}
+	return true;
+}
+
 static bool copy_step(struct run *r, const struct scn_step *st, size_t index)
 {
 	struct bufs b = { .d = { .where = st->dst }, .s = { .where = st->src } };
@@ -525,6 +768,7 @@ static bool copy_step(struct run *r, const struct scn_step *st, size_t index)
 		goto out;
 	for (unsigned rep_i = 0; rep_i < st->repeat && !lost; rep_i++) {
 		ferry_report rep;
+		ferry_counters before;
 		ferry_status status;
 		size_t i;
 
@@ -532,9 +776,13 @@ static bool copy_step(struct run *r, const struct scn_step *st, size_t index)
 			goto out;
 		if (!mode_before(r, st, b.stream))
 			goto out;
+		ferry_counters_get(&before);
 		status = ferry_copy_strided(r->ctx, &b.d.v, &b.s.v, b.stream, &rep);
 		if (!mode_after(r, st, b.stream, "a copy", status, &rep, &undefined) ||
-		    !check_report(r, st, status, &rep))
+		    !check_report(r, st, status, &rep) ||
+		    !counted(r, &before, status, &rep, st->layout.ndim == 1 ? st->layout.size :
+				 st->layout.w * st->layout.h * st->layout.d) ||
+		    !pair_agrees(r, st, status, &rep))
 			goto out;
 		if (undefined || undefined_after(r, status, &lost))
 			continue;
@@ -565,6 +813,103 @@ static bool copy_step(struct run *r, const struct scn_step *st, size_t index)
 out:
 	bufs_free(&b);
 	return ok;
+}
+
+/* move: ferry_move into a buffer it allocates, read back and compared, then ferry_free. */
+static bool move_step(struct run *r, const struct scn_step *st, size_t index)
+{
+	struct bufs b = { .d = { .where = SCN_HOST }, .s = { .where = st->src } };
+	int dev = st->dst < 0 ? FERRY_HOST : st->dst;
+	size_t n = st->layout.size;
+	bool ok = false, undefined;
+
+	views(&st->layout, &b.d.v, &b.s.v);
+	if (!bufs_make(r, st, &b))
+		goto out;
+	for (unsigned rep_i = 0; rep_i < st->repeat; rep_i++) {
+		ferry_counters before;
+		ferry_report rep;
+		ferry_status status, fs;
+		void *p = &p;
+
+		if (!bufs_fill(r, st, &b, index, rep_i, false) || !mode_before(r, st, b.stream))
+			goto out;
+		ferry_counters_get(&before);
+		status = ferry_move(r->ctx, &p, dev, b.s.v.ptr, b.s.v.dev, n, b.stream, &rep);
+		if (!mode_after(r, st, b.stream, "a move", status, &rep, &undefined) ||
+		    !check_report(r, st, status, &rep) || !counted(r, &before, status, &rep, n))
+			goto out;
+		if (status != FERRY_OK) {
+			if (p) {
+				snprintf(r->why, sizeof(r->why), "a move that returned %s left a "
+					 "buffer in *out", ferry_status_name(status));
+				goto out;
+			}
+			r->checks++;
+			r->sticky |= status == FERRY_E_STICKY;
+			if (r->sticky)
+				break;
+			continue;
+		}
+		if (!p) {
+			snprintf(r->why, sizeof(r->why), "a move returned FERRY_OK without a buffer");
+			goto out;
+		}
+		if (dev == FERRY_HOST) {
+			memcpy(b.dbuf, p, n);
+		} else if (cudaMemcpy(b.dbuf, p, n, cudaMemcpyDeviceToHost) != cudaSuccess) {
+			cudaGetLastError();
+			ferry_free(p, dev);
+			snprintf(r->why, sizeof(r->why), "reading the moved buffer back failed");
+			goto out;
+		}
+		fs = ferry_free(p, dev);
+		if (fs != FERRY_OK) {
+			snprintf(r->why, sizeof(r->why), "ferry_free of the moved buffer: %s",
+				 ferry_status_name(fs));
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (b.dbuf[i] != b.sbuf[GUARD + i]) {
+				snprintf(r->why, sizeof(r->why), "wrong bytes: first wrong byte at "
+					 "offset %zu (expected 0x%02x, got 0x%02x) after FERRY_OK by %s",
+					 i, b.sbuf[GUARD + i], b.dbuf[i], ferry_path_name(rep.path));
+				goto out;
+			}
+		r->checks++;
+		r->bytes += n;
+	}
+	ok = true;
+out:
+	bufs_free(&b);
+	return ok;
+}
+
+/* misuse: the cases of the step's mask, in misuse.def's order. */
+static bool misuse_step(struct run *r, const struct scn_step *st)
+{
+	static const char *const names[] = {
+#define MISUSE(id, name, meaning) name,
+#include "misuse.def"
+#undef MISUSE
+	};
+
+	for (unsigned k = 0; k < SCN_MISUSE_COUNT; k++) {
+		struct scn_misuse_result res = { 0 };
+
+		if (!(st->misuse_mask >> k & 1))
+			continue;
+		if (!scn_misuse_run(r->ctx, (enum scn_misuse_id)k, r->any, &res)) {
+			snprintf(r->why, sizeof(r->why), "misuse %s: %.400s", names[k], res.why);
+			return false;
+		}
+		if (res.error[0] && !r->first_error[0])
+			snprintf(r->first_error, sizeof(r->first_error), "misuse %s: %.250s",
+				 names[k], res.error);
+		printf("  misuse %s: %zu answers right\n", names[k], res.checks);
+		r->checks += res.checks;
+	}
+	return true;
 }
 
 /* batch: count items of size bytes, item i from source slot i to destination slot perm[i],
@@ -810,6 +1155,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	atexit(print_paths);
+	ferry_counters_reset();	/* what the steps are checked against starts at 0 */
 	ferry_config_default(&cfg);
 	if (sc.chunk)
 		cfg.chunk_bytes = sc.chunk;
@@ -821,6 +1167,12 @@ int main(int argc, char **argv)
 	if (st != FERRY_OK) {
 		ferry_config_check(&cfg, err, sizeof(err));
 		printf("FAIL config (line 0): %s\n", err);
+		scn_free(&sc);
+		return 1;
+	}
+	if (!check_queries(&r, &sc)) {
+		printf("FAIL queries (line 0): %s\n", r.why);
+		ferry_ctx_fini(r.ctx);
 		scn_free(&sc);
 		return 1;
 	}
@@ -861,6 +1213,10 @@ int main(int argc, char **argv)
 			ok = batch_step(&r, step, i);
 		} else if (step->is_plan) {
 			ok = plan_step(&r, step, i);
+		} else if (step->is_move) {
+			ok = move_step(&r, step, i);
+		} else if (step->is_misuse) {
+			ok = misuse_step(&r, step);
 		} else {
 			ok = copy_step(&r, step, i);
 		}

@@ -217,7 +217,7 @@ static bool add_step(struct parser *p, const struct scn_step *st)
 	return true;
 }
 
-enum step_kind { STEP_COPY, STEP_BATCH, STEP_PLAN };
+enum step_kind { STEP_COPY, STEP_BATCH, STEP_PLAN, STEP_MOVE };
 
 static bool parse_copy(struct parser *p, const char *c, enum step_kind kind)
 {
@@ -238,6 +238,7 @@ static bool parse_copy(struct parser *p, const char *c, enum step_kind kind)
 	base.status = FERRY_OK;
 	base.is_batch = batch;
 	base.is_plan = kind == STEP_PLAN;
+	base.is_move = kind == STEP_MOVE;
 	base.count = 1;
 	c = word(c, tok, sizeof(tok));
 	gt = strchr(tok, '>');
@@ -246,6 +247,9 @@ static bool parse_copy(struct parser *p, const char *c, enum step_kind kind)
 	if (!parse_endpoint(p, route, tok, (size_t)(gt - tok), &base.src) ||
 	    !parse_endpoint(p, route + (gt - tok) + 1, gt + 1, strlen(gt + 1), &base.dst))
 		return false;
+	if (kind == STEP_MOVE && (base.dst == SCN_PINNED || base.dst == SCN_REGISTERED))
+		return fail(p, route + (gt - tok) + 1, "a move's DST is a device or host: "
+			    "ferry_move allocates it");
 	for (c = skip_space(c); *c; c = skip_space(c)) {
 		const char *at = c, *eq;
 		char *v;
@@ -270,12 +274,12 @@ static bool parse_copy(struct parser *p, const char *c, enum step_kind kind)
 		}
 		if (!*v)
 			return fail(p, at, "%s= needs a value", tok);
-		if ((k == 8 && !batch) || (k == 9 && kind == STEP_COPY))
+		if ((k == 8 && !batch) || (k == 9 && (kind == STEP_COPY || kind == STEP_MOVE)))
 			return fail(p, at, "%s= belongs to %s steps", tok,
 				    k == 8 ? "batch" : "batch and plan");
 		if (k == 1 && kind != STEP_COPY)
 			return fail(p, at, "a %s step copies size= bytes, not a layout",
-				    batch ? "batch" : "plan");
+				    batch ? "batch" : kind == STEP_PLAN ? "plan" : "move");
 		if (k == 8) {	/* count=N */
 			uint64_t n;
 
@@ -298,6 +302,9 @@ static bool parse_copy(struct parser *p, const char *c, enum step_kind kind)
 					    v, near ? " (did you mean '" : "", near ? near : "",
 					    near ? "'?)" : "");
 			}
+			if (q == SCN_CAPTURE && kind == STEP_MOVE)
+				return fail(p, at, "a move allocates: it cannot be captured (mode=plain "
+					    "or pending)");
 			base.mode = (enum scn_mode)q;
 			at_mode = at;
 			continue;
@@ -460,7 +467,8 @@ static bool parse_copy(struct parser *p, const char *c, enum step_kind kind)
 			snprintf(e, sizeof(e), "%d", st.src);
 			snprintf(f, sizeof(f), "%d", st.dst);
 			snprintf(st.text, sizeof(st.text), "%s %s>%s %s%s%s%s",
-				 kind == STEP_BATCH ? "batch" : kind == STEP_PLAN ? "plan" : "copy",
+				 kind == STEP_BATCH ? "batch" : kind == STEP_PLAN ? "plan" :
+				 kind == STEP_MOVE ? "move" : "copy",
 				 st.src == SCN_HOST ? "host" : st.src == SCN_PINNED ? "pinned" :
 				 st.src == SCN_REGISTERED ? "registered" : e,
 				 st.dst == SCN_HOST ? "host" : st.dst == SCN_PINNED ? "pinned" :
@@ -789,9 +797,57 @@ static bool parse_hide(struct parser *p, const char *c)
 	return true;
 }
 
+static const char *const misuse_names[] = {
+#define MISUSE(id, name, meaning) name,
+#include "misuse.def"
+#undef MISUSE
+};
+
+#define NMISUSE (sizeof(misuse_names) / sizeof(misuse_names[0]))
+_Static_assert(NMISUSE <= 64, "misuse_mask holds 64 cases");
+
+/* misuse CASE...|all: one step running the cases named, in misuse.def's order. */
+static bool parse_misuse(struct parser *p, const char *c)
+{
+	struct scn_step st;
+	char tok[64];
+
+	memset(&st, 0, sizeof(st));
+	st.line = p->line;
+	st.is_misuse = true;
+	if (!*c)
+		return fail(p, c, "misuse needs a case name or all");
+	snprintf(st.text, sizeof(st.text), "misuse %.150s", c);
+	for (c = skip_space(c); *c; c = skip_space(c)) {
+		const char *at = c;
+		size_t k;
+
+		c = word(c, tok, sizeof(tok));
+		if (strcmp(tok, "all") == 0) {
+			st.misuse_mask |= NMISUSE == 64 ? ~0ull : (1ull << NMISUSE) - 1;
+			continue;
+		}
+		for (k = 0; k < NMISUSE; k++)
+			if (strcmp(tok, misuse_names[k]) == 0)
+				break;
+		if (k == NMISUSE) {
+			const char *near = ferry__nearest(tok, misuse_names, NMISUSE);
+
+			return fail(p, at, "unknown misuse case '%s'%s%s%s (the cases: "
+				    "scenarios/runner/misuse.def)", tok,
+				    near ? " (did you mean '" : "", near ? near : "",
+				    near ? "'?)" : "");
+		}
+		if (st.misuse_mask & (1ull << k))
+			return fail(p, at, "misuse case '%s' named twice", tok);
+		st.misuse_mask |= 1ull << k;
+	}
+	return add_step(p, &st);
+}
+
 static const char *const directives[] = { "scenario", "cites", "devices", "peers", "config",
 					  "fault", "copy", "run", "enable", "cuda", "shim", "batch",
-					  "plan", "hide" };
+					  "plan", "hide", "move", "misuse" };
 
 static bool parse_line(struct parser *p, char *line)
 {
@@ -891,12 +947,17 @@ static bool parse_line(struct parser *p, char *line)
 		return parse_copy(p, c, STEP_PLAN);
 	case 13:
 		return parse_hide(p, c);
+	case 14:
+		return parse_copy(p, c, STEP_MOVE);
+	case 15:
+		return parse_misuse(p, c);
 	default: {
 		const char *near = ferry__nearest(dir, directives,
 						  sizeof(directives) / sizeof(directives[0]));
 
 		return fail(p, at, "unknown directive '%s'%s%s%s (scenario, cites, devices, "
-			    "peers, cuda, shim, hide, config, fault, copy, batch, plan, enable, run)",
+			    "peers, cuda, shim, hide, config, fault, copy, batch, plan, move, misuse, "
+			    "enable, run)",
 			    dir,
 			    near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
 	}
@@ -964,7 +1025,7 @@ bool scn_parse(const char *name, const char *text, struct scenario *s, char *err
 	for (size_t i = 0; ok && i < s->nsteps; i++) {
 		const struct scn_step *st = &s->steps[i];
 
-		if (st->is_run || st->is_enable) {
+		if (st->is_run || st->is_enable || st->is_misuse) {
 			if (st->is_enable &&
 			    (st->src >= (int)s->devices || st->dst >= (int)s->devices)) {
 				p.line = st->line;

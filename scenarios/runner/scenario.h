@@ -36,6 +36,13 @@
  *   plan SRC>DST size=SIZE KEY=VALUE...
  *                             a copy plan (ferry_plan_create) launched repeat= times, the
  *                             source rewritten before each launch; via=graph|unplanned
+ *   move SRC>DST size=SIZE KEY=VALUE...
+ *                             ferry_move: a new buffer on DST (a device or host) with
+ *                             SRC's bytes, checked, then ferry_free; the copy keys
+ *                             (mode=plain|pending); a refused move must leave no buffer
+ *   misuse CASE...|all        libferry's API called wrongly on purpose, the cases of
+ *                             runner/misuse.def: each refusal must name what is wrong,
+ *                             write nothing and count one failure
  *   enable SRC>DST            the scenario itself enables DST's access to SRC first (as
  *                             another library would), and clears the slot after
  *   run CMD ARGS...           an external command under the same interposer; must exit 0
@@ -79,6 +86,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define SCN_MAX_STEPS 4096	/* after expanding lists */
 #define SCN_MAX_FALLBACKS 4
@@ -97,6 +105,9 @@ struct scn_layout {
 struct scn_step {
 	unsigned line;		/* in the file */
 	bool is_run, is_enable;
+	bool is_move;		/* move: ferry_move of layout.size bytes, then ferry_free */
+	bool is_misuse;		/* misuse: the cases of misuse_mask (misuse.def's order) */
+	uint64_t misuse_mask;
 	bool is_batch;		/* batch: count items of layout.size through ferry_copy_batch */
 	bool is_plan;		/* plan: a copy plan of layout.size, launched repeat times */
 	unsigned count;		/* batch: items */

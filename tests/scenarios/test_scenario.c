@@ -189,6 +189,17 @@ static void test_bad_input_named(void **state)
 		  "'cudaGraphInstantiate'?)" },
 		{ "hide\n", "b.scn:1:5: hide needs CUDA symbol names" },
 		{ "hide cu-Bad\n", "b.scn:1:6: hide: 'cu-Bad' is not a CUDA symbol name" },
+		{ "misuse copy.null-ctx copy.overlpa\n",
+		  "b.scn:1:22: unknown misuse case 'copy.overlpa' (did you mean 'copy.overlap'?)" },
+		{ "misuse\n", "b.scn:1:7: misuse needs a case name or all" },
+		{ "misuse pair pair\n", "b.scn:1:13: misuse case 'pair' named twice" },
+		{ "move 0>pinned size=1\n", "b.scn:1:8: a move's DST is a device or host" },
+		{ "move 0>1 size=1 mode=capture stream=1\n",
+		  "b.scn:1:17: a move allocates: it cannot be captured" },
+		{ "move 0>1 layout=2d:1,1,1,1\n", "a move step copies size= bytes, not a layout" },
+		{ "move 0>1 size=1 via=graph\n", "via= belongs to batch and plan steps" },
+		{ "devices 2\nmove 0>2 size=1\n", "b.scn:2:1: move 0>2 size=1: the scenario has 2 "
+		  "devices" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -235,6 +246,34 @@ static void test_modes(void **state)
 	scn_free(&s);
 }
 
+/* move and misuse steps: what they parse into */
+static void test_move_misuse(void **state)
+{
+	struct scenario s;
+	char err[2048] = "";
+
+	(void)state;
+	assert_true(scn_parse("u.scn",
+			      "move 0>host size=4K|8K mode=pending\n"
+			      "misuse copy.overlap names\n"
+			      "misuse all\n",
+			      &s, err, sizeof(err)));
+	assert_int_equal(s.nsteps, 4);
+	assert_true(s.steps[0].is_move);
+	assert_int_equal(s.steps[0].dst, SCN_HOST);
+	assert_int_equal(s.steps[1].layout.size, 8192);
+	assert_int_equal(s.steps[1].status, FERRY_E_PENDING);
+	assert_true(s.steps[2].is_misuse);
+	assert_false(s.steps[2].is_move);
+	/* misuse.def's order: names is the 9th case, copy.overlap the 14th */
+	assert_true(s.steps[2].misuse_mask == ((1ull << 8) | (1ull << 13)));
+	assert_string_equal(s.steps[2].text, "misuse copy.overlap names");
+	/* all: every case, a run of low bits */
+	assert_true(s.steps[3].misuse_mask != 0 &&
+		    (s.steps[3].misuse_mask & (s.steps[3].misuse_mask + 1)) == 0);
+	scn_free(&s);
+}
+
 static void test_missing_file_named(void **state)
 {
 	struct scenario s;
@@ -251,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_lists_expand),
 		cmocka_unit_test(test_bad_input_named),
 		cmocka_unit_test(test_modes),
+		cmocka_unit_test(test_move_misuse),
 		cmocka_unit_test(test_missing_file_named),
 	};
 
