@@ -145,14 +145,19 @@ static void set(struct choice *c, int variant, const char *what)
 		 what);
 }
 
-/* Picks cap's variant; called under choose_lock. rt, drv: the versions. */
+/* A runtime that did not say its version (rt 0): a function whose arguments changed
+ * between versions under one name is not called, whatever its name finds. */
+#define UNKNOWN_ABI "the runtime did not say its version: no way to know the arguments"
+
+/* Picks cap's variant; called under choose_lock. rt, drv: the versions (0: unknown). */
 static void pick(enum ferry__shim_cap cap, struct choice *c, int rt, int drv)
 {
 	switch (cap) {
 	case FERRY__SHIM_BATCH:
 		c->fn[0] = lookup("cudaMemcpyBatchAsync");
 		if (rt < 12080)
-			set(c, V_ABSENT, "has none (12.8 added it)");
+			set(c, V_ABSENT, rt ? "has none (12.8 added it)" :
+			    "the runtime did not say its version: a batched copy is not tried");
 		else if (!c->fn[0])
 			set(c, V_ABSENT, "does not export cudaMemcpyBatchAsync");
 		else if (drv && drv < 12080)
@@ -190,31 +195,34 @@ static void pick(enum ferry__shim_cap cap, struct choice *c, int rt, int drv)
 			set(c, V_C, "cudaStreamGetCaptureInfo_v3");
 		else if ((c->fn[0] = lookup("cudaStreamGetCaptureInfo_v2")))
 			set(c, V_B, "cudaStreamGetCaptureInfo_v2");
-		else if ((c->fn[0] = lookup("cudaStreamGetCaptureInfo")))
+		else if (rt && (c->fn[0] = lookup("cudaStreamGetCaptureInfo")))
 			set(c, V_A, "cudaStreamGetCaptureInfo, 3 arguments");
 		else
-			set(c, V_ABSENT, "exports no cudaStreamGetCaptureInfo: cudaStreamIsCapturing "
-			    "answers, without the capture's id");
+			set(c, V_ABSENT, rt ? "exports no cudaStreamGetCaptureInfo: "
+			    "cudaStreamIsCapturing answers, without the capture's id" :
+			    UNKNOWN_ABI ": cudaStreamIsCapturing answers, without the capture's id");
 		break;
 	case FERRY__SHIM_INSTANTIATE:
 		if (rt >= 12000 && (c->fn[0] = lookup("cudaGraphInstantiate")))
 			set(c, V_C, "cudaGraphInstantiate with flags");
 		else if ((c->fn[0] = lookup("cudaGraphInstantiateWithFlags")))
 			set(c, V_B, "cudaGraphInstantiateWithFlags (11.4+)");
-		else if ((c->fn[0] = lookup("cudaGraphInstantiate")))
+		else if (rt && (c->fn[0] = lookup("cudaGraphInstantiate")))
 			set(c, V_A, "cudaGraphInstantiate, 11.x form");
 		else
-			set(c, V_ABSENT, "exports no cudaGraphInstantiate");
+			set(c, V_ABSENT, rt ? "exports no cudaGraphInstantiate" :
+			    UNKNOWN_ABI " of cudaGraphInstantiate");
 		break;
 	case FERRY__SHIM_DRIVER_ENTRY:
 		if (rt >= 12050 && (c->fn[0] = lookup("cudaGetDriverEntryPointByVersion")))
 			set(c, V_C, "cudaGetDriverEntryPointByVersion");
-		else if ((c->fn[0] = lookup("cudaGetDriverEntryPoint")))
+		else if (rt && (c->fn[0] = lookup("cudaGetDriverEntryPoint")))
 			set(c, rt >= 12000 ? V_B : V_A, rt >= 12000 ?
 			    "cudaGetDriverEntryPoint with the query result" :
 			    "cudaGetDriverEntryPoint, 11.x form");
 		else
-			set(c, V_ABSENT, "exports no driver entry point lookup");
+			set(c, V_ABSENT, rt ? "exports no driver entry point lookup" :
+			    UNKNOWN_ABI " of cudaGetDriverEntryPoint");
 		break;
 	case FERRY__SHIM_POINTER_ATTRS:
 		c->fn[0] = lookup("cudaPointerGetAttributes");
@@ -374,13 +382,15 @@ static cudaError_t stream_device_probe(cudaStream_t stream, int *device)
 		cudaEventDestroy(ev);
 		cudaGetLastError();
 		if (r == cudaSuccess) {
-			cudaSetDevice(saved);
-			*device = d;
-			return cudaSuccess;
+			/* the caller's device back, or the error that kept it from coming back */
+			e = cudaSetDevice(saved);
+			if (e == cudaSuccess)
+				*device = d;
+			return e;
 		}
 	}
-	cudaSetDevice(saved);
-	return cudaErrorInvalidResourceHandle;
+	e = cudaSetDevice(saved);
+	return e != cudaSuccess ? e : cudaErrorInvalidResourceHandle;
 }
 
 cudaError_t ferry__shim_stream_device(cudaStream_t stream, int *device)

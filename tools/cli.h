@@ -70,7 +70,7 @@ bool find_executor(char *out, size_t len);
  * scenario, under CUDA version cuda (NULL: unemulated), with faults (all of them, or NULL),
  * into ia; 0, or -1. */
 struct inject_argv {
-	char *v[28];
+	char *v[32];
 	char self[4096], devices[16];
 };
 int scenario_argv(const struct scenario *sc, const char *cuda, const char *faults,

@@ -114,9 +114,10 @@ static bool enumerate(struct fr_opts *o, bool quick, unsigned shard, unsigned ns
 			}
 		}
 	}
-	printf("%s%s%s%s: %zu runs%s (%zu of them damage a copy of the peer self-test)\n",
+	printf("%s%s%s%s: %zu runs%s (%zu of them damage a copy of the peer self-test%s)\n",
 	       sc->name, cuda ? " [cuda " : "", cuda ? cuda : "", cuda ? "]" : "", nruns,
-	       nshards > 1 ? " (this shard)" : "", nself);
+	       nshards > 1 ? " (this shard)" : "", nself,
+	       cnt.abandoned ? "; none: its copies never end in this scenario" : "");
 	fflush(stdout);
 	fr_run_all(o, sc, runs, nruns, true);
 	/* the table */

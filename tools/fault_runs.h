@@ -62,7 +62,11 @@ void fr_teardown(struct fr_opts *o);
 struct fr_counts {
 	long long calls[INJ_NFNS];	/* calls of each function that can fail (has classes) */
 	size_t self_size[FR_NSELF];	/* the self-test's copies of these sizes ... */
-	long long self_calls[FR_NSELF];	/* ... made this often (once per pair tested) */
+	long long self_calls[FR_NSELF];	/* ... made this often (once per pair tested); none
+					 * counted when a self-test never ended: its copies
+					 * never run, so no damage to them can show */
+	long long abandoned;		/* self-tests that never ended (ferry-scenario's
+					 * "abandoned: N") */
 };
 
 /* The clean run, under CUDA version cuda (NULL: unemulated); false (with a line on stdout)

@@ -56,6 +56,10 @@ const char usage_inject[] =
 	"  --backend B        auto (default: the real runtime when a GPU answers, else the\n"
 	"                     simulator), real, or sim\n"
 	"  --sim-devices N    physical devices of the simulator (default 1, like a 1-GPU box)\n"
+	"  --sim-sched MODE   when the simulator runs queued work: random (default), eager,\n"
+	"                     lazy (only when a wait needs it: copies never seen to end by a\n"
+	"                     program that only polls, as when P2P writes are dropped, F03)\n"
+	"  --sim-progress-ms N  the simulator's progress thread wakes every N ms (0: never)\n"
 	"  --summary F        write the JSON summary to F (each other process: F.<pid>)\n"
 	"  --require-fired    exit 3 when a rule never fired (a test that injected nothing)\n"
 	"  --keep-nvml        with --devices, leave NVML visible (by default it is hidden: it\n"
@@ -91,7 +95,7 @@ struct inject_opts {
 	const char *devices, *peers, *device_mem, *faults, *faults_file, *cuda, *cuda_driver;
 	const char *hide;
 	const char *backend;
-	const char *sim_devices, *summary;
+	const char *sim_devices, *sim_sched, *sim_progress, *summary;
 	bool require_fired, keep_nvml;
 };
 
@@ -199,6 +203,13 @@ static int check_opts(const struct inject_opts *o)
 	if (o->sim_devices && !ferry__parse_u64(o->sim_devices, 1, 32, &n))
 		return usage_error("--sim-devices '%s' is not a count from 1 to 32", o->sim_devices),
 		       -1;
+	if (o->sim_sched && strcmp(o->sim_sched, "random") && strcmp(o->sim_sched, "eager") &&
+	    strcmp(o->sim_sched, "lazy"))
+		return usage_error("--sim-sched '%s' is not one of random, eager, lazy",
+				   o->sim_sched), -1;
+	if (o->sim_progress && !ferry__parse_u64(o->sim_progress, 0, 3600000, &n))
+		return usage_error("--sim-progress-ms '%s' is not a number of milliseconds from 0 "
+				   "to 3600000", o->sim_progress), -1;
 	return nrules;
 }
 
@@ -375,6 +386,8 @@ static int parse(int argc, char **argv, struct inject_opts *o)
 		{ "hide", required_argument, NULL, 'H' },
 		{ "backend", required_argument, NULL, 'b' },
 		{ "sim-devices", required_argument, NULL, 'S' },
+		{ "sim-sched", required_argument, NULL, 'Q' },
+		{ "sim-progress-ms", required_argument, NULL, 'P' },
 		{ "summary", required_argument, NULL, 's' },
 		{ "require-fired", no_argument, NULL, 'r' },
 		{ "keep-nvml", no_argument, NULL, 'k' },
@@ -398,6 +411,8 @@ static int parse(int argc, char **argv, struct inject_opts *o)
 		case 'H': o->hide = optarg; break;
 		case 'b': o->backend = optarg; break;
 		case 'S': o->sim_devices = optarg; break;
+		case 'Q': o->sim_sched = optarg; break;
+		case 'P': o->sim_progress = optarg; break;
 		case 's': o->summary = optarg; break;
 		case 'r': o->require_fired = true; break;
 		case 'k': o->keep_nvml = true; break;
@@ -437,6 +452,9 @@ int cmd_inject(int argc, char **argv)
 		use_sim = !gpu_answers();
 	if (o.sim_devices && !use_sim)
 		return usage_error("--sim-devices '%s' needs the sim backend", o.sim_devices);
+	if ((o.sim_sched || o.sim_progress) && !use_sim)
+		return usage_error("--%s needs the sim backend (a GPU's schedule is its own)",
+				   o.sim_sched ? "sim-sched" : "sim-progress-ms");
 	if (use_sim && !(sim = find_sim(sbuf, sizeof(sbuf))))
 		return EXIT_USAGE;
 	/* Under virtual devices, NVML (which counts the physical GPUs) is hidden. */
@@ -473,7 +491,9 @@ int cmd_inject(int argc, char **argv)
 	    (o.hide && !set_env("FERRY_HIDE", o.hide)) ||
 	    (use_sim && !getenv("FERRY_SIM_DEVICES") &&
 	     !set_env("FERRY_SIM_DEVICES", o.sim_devices ? o.sim_devices : "1")) ||
-	    (use_sim && o.sim_devices && !set_env("FERRY_SIM_DEVICES", o.sim_devices)))
+	    (use_sim && o.sim_devices && !set_env("FERRY_SIM_DEVICES", o.sim_devices)) ||
+	    (o.sim_sched && !set_env("FERRY_SIM_SCHED", o.sim_sched)) ||
+	    (o.sim_progress && !set_env("FERRY_SIM_PROGRESS_MS", o.sim_progress)))
 		return EXIT_USAGE;
 
 	signal(SIGINT, SIG_IGN);

@@ -196,6 +196,18 @@ int scenario_argv(const struct scenario *sc, const char *cuda, const char *fault
 		ia->v[a++] = "--hide";
 		ia->v[a++] = (char *)sc->hide;
 	}
+	if (sc->driver[0]) {
+		ia->v[a++] = "--cuda-driver";
+		ia->v[a++] = (char *)sc->driver;
+	}
+	if (sc->sim_sched[0]) {
+		ia->v[a++] = "--sim-sched";
+		ia->v[a++] = (char *)sc->sim_sched;
+	}
+	if (sc->sim_progress[0]) {
+		ia->v[a++] = "--sim-progress-ms";
+		ia->v[a++] = (char *)sc->sim_progress;
+	}
 	if (faults) {
 		ia->v[a++] = "--faults";
 		ia->v[a++] = (char *)faults;
@@ -655,6 +667,17 @@ int cmd_run(int argc, char **argv)
 	for (size_t i = 0, kept = 0, n = nfiles; i < n; i++) {
 		struct scenario *one = &sc[i];
 
+		/* a simulator schedule is the simulator's: a GPU's is its own */
+		if ((one->sim_sched[0] || one->sim_progress[0]) && strcmp(backend, "sim") != 0) {
+			printf("SKIP  %s: written for the simulator's schedule (sim), not --backend "
+			       "%s\n", files[i], backend);
+			scn_free(one);
+			free(files[i]);
+			nskipped++;
+			nfiles--;
+			continue;
+		}
+
 		if (ncuda) {
 			char own[FERRY_CUDA_NVERSIONS][8];
 			unsigned nown = one->ncuda, k2 = 0;
@@ -740,8 +763,8 @@ int cmd_run(int argc, char **argv)
 	printf("%zu run%s of %zu scenario%s: %zu passed, %zu failed", ncases,
 	       ncases == 1 ? "" : "s", nfiles, nfiles == 1 ? "" : "s", passed, ncases - passed);
 	if (nskipped)
-		printf(", %zu scenario%s skipped (written for other versions)", nskipped,
-		       nskipped == 1 ? "" : "s");
+		printf(", %zu scenario%s skipped (written for other versions or the simulator)",
+		       nskipped, nskipped == 1 ? "" : "s");
 	printf(" (%.1f s)\n", fr_now() - t0);
 	if (junit && !write_junit(junit, res, ncases, fr_now() - t0))
 		ok = false;

@@ -493,9 +493,12 @@ static bool parse_copy(struct parser *p, const char *c, enum step_kind kind)
 
 /* --- other directives ----------------------------------------------------------------------- */
 
-static const char *const config_keys[] = { "chunk", "slots", "budget", "flags" };
+static const char *const config_keys[] = { "chunk", "slots", "budget", "flags",
+					   "self-test-timeout" };
+#define NCONFIG (sizeof(config_keys) / sizeof(config_keys[0]))
 static const char *const flag_names[] = { "never-peer", "always-stage", "no-self-test",
 					  "no-pinned", "no-batch" };
+#define NFLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
 
 static bool parse_config(struct parser *p, const char *c)
 {
@@ -515,11 +518,11 @@ static bool parse_config(struct parser *p, const char *c)
 			return fail(p, at, "expected KEY=VALUE, found '%s'", tok);
 		*eq = '\0';
 		v = eq + 1;
-		for (k = 0; k < 4; k++)
+		for (k = 0; k < NCONFIG; k++)
 			if (strcmp(tok, config_keys[k]) == 0)
 				break;
-		if (k == 4) {
-			const char *near = ferry__nearest(tok, config_keys, 4);
+		if (k == NCONFIG) {
+			const char *near = ferry__nearest(tok, config_keys, NCONFIG);
 
 			return fail(p, at, "unknown config key '%s'%s%s%s", tok,
 				    near ? " (did you mean '" : "", near ? near : "",
@@ -535,17 +538,22 @@ static bool parse_config(struct parser *p, const char *c)
 				return fail(p, at, "slots '%s': expected 2..64", v);
 			s->slots = (unsigned)n;
 		}
+		if (k == 4) {
+			if (!ferry__parse_u64(v, 1, 600000, &n))
+				return fail(p, at, "self-test-timeout '%s': expected 1..600000 ms", v);
+			s->self_test_ms = (unsigned)n;
+		}
 		if (k == 3) {
 			char *save = NULL;
 
 			for (char *f = strtok_r(v, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
 				size_t q;
 
-				for (q = 0; q < 4; q++)
+				for (q = 0; q < NFLAGS; q++)
 					if (strcmp(f, flag_names[q]) == 0)
 						break;
-				if (q == 4) {
-					const char *near = ferry__nearest(f, flag_names, 4);
+				if (q == NFLAGS) {
+					const char *near = ferry__nearest(f, flag_names, NFLAGS);
 
 					return fail(p, at, "unknown flag '%s'%s%s%s", f,
 						    near ? " (did you mean '" : "",
@@ -806,6 +814,38 @@ static const char *const misuse_names[] = {
 #define NMISUSE (sizeof(misuse_names) / sizeof(misuse_names[0]))
 _Static_assert(NMISUSE <= 64, "misuse_mask holds 64 cases");
 
+/* sim sched=MODE progress-ms=N */
+static bool parse_sim(struct parser *p, const char *c)
+{
+	struct scenario *s = p->s;
+	char tok[64];
+
+	if (!*c)
+		return fail(p, c, "sim needs sched=random|eager|lazy or progress-ms=N");
+	for (c = skip_space(c); *c; c = skip_space(c)) {
+		const char *at = c;
+		uint64_t n;
+
+		c = word(c, tok, sizeof(tok));
+		if (strncmp(tok, "sched=", 6) == 0) {
+			if (strcmp(tok + 6, "random") && strcmp(tok + 6, "eager") &&
+			    strcmp(tok + 6, "lazy"))
+				return fail(p, at, "sim: sched '%s' is not one of random, eager, lazy",
+					    tok + 6);
+			snprintf(s->sim_sched, sizeof(s->sim_sched), "%s", tok + 6);
+		} else if (strncmp(tok, "progress-ms=", 12) == 0) {
+			if (!ferry__parse_u64(tok + 12, 0, 3600000, &n))
+				return fail(p, at, "sim: progress-ms '%s': expected 0..3600000",
+					    tok + 12);
+			snprintf(s->sim_progress, sizeof(s->sim_progress), "%llu",
+				 (unsigned long long)n);
+		} else {
+			return fail(p, at, "sim: unknown key '%s' (sched=, progress-ms=)", tok);
+		}
+	}
+	return true;
+}
+
 /* misuse CASE...|all: one step running the cases named, in misuse.def's order. */
 static bool parse_misuse(struct parser *p, const char *c)
 {
@@ -847,7 +887,7 @@ static bool parse_misuse(struct parser *p, const char *c)
 
 static const char *const directives[] = { "scenario", "cites", "devices", "peers", "config",
 					  "fault", "copy", "run", "enable", "cuda", "shim", "batch",
-					  "plan", "hide", "move", "misuse" };
+					  "plan", "hide", "move", "misuse", "sim", "driver" };
 
 static bool parse_line(struct parser *p, char *line)
 {
@@ -951,13 +991,21 @@ static bool parse_line(struct parser *p, char *line)
 		return parse_copy(p, c, STEP_MOVE);
 	case 15:
 		return parse_misuse(p, c);
+	case 16:
+		return parse_sim(p, c);
+	case 17:
+		if (ferry__cuda_version_index(c) < 0)
+			return fail(p, c, "driver '%s': expected a CUDA version (11.8, 12.0, ... 13.0)",
+				    c);
+		snprintf(s->driver, sizeof(s->driver), "%s", c);
+		return true;
 	default: {
 		const char *near = ferry__nearest(dir, directives,
 						  sizeof(directives) / sizeof(directives[0]));
 
 		return fail(p, at, "unknown directive '%s'%s%s%s (scenario, cites, devices, "
-			    "peers, cuda, shim, hide, config, fault, copy, batch, plan, move, misuse, "
-			    "enable, run)",
+			    "peers, cuda, driver, shim, hide, sim, config, fault, copy, batch, plan, "
+			    "move, misuse, enable, run)",
 			    dir,
 			    near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
 	}

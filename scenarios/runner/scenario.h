@@ -14,13 +14,21 @@
  *                             (the interposer's emulation, FERRY_CUDA_VERSION); all: 11.8,
  *                             12.0, 12.2, 12.4, 12.6, 12.8, 12.9, 13.0 (default: the
  *                             runtime as it is, unemulated)
+ *   driver VER                the driver version the runtime reports (FERRY_CUDA_DRIVER:
+ *                             ferry inject --cuda-driver): below 12.8, batched copies
+ *                             answer cudaErrorCallRequiresNewerDriver
  *   shim VER|*: CAP=V[|V]...  under CUDA version VER (one of the cuda line's; *: every
  *                             version), the version shim (shim/variants.def) chose variant
  *                             V (or one of the V|V list) for capability CAP: checked at the
  *                             end, each a check
  *   config KEY=VALUE...       the copy core's config: chunk=SIZE slots=N budget=SIZE
+ *                             self-test-timeout=MS
  *                             flags=never-peer,always-stage,no-self-test,no-pinned,
  *                             no-batch
+ *   sim KEY=VALUE...          the simulator's schedule: sched=random|eager|lazy
+ *                             progress-ms=N (lazy with a long progress period: work that
+ *                             is only polled never ends, F03); the scenario then runs on
+ *                             the simulator only (`ferry run --backend real` skips it)
  *   hide SYMBOL...            CUDA symbols the process does not find (FERRY_HIDE): runtime
  *                             functions dlsym answers NULL for, with their _ptsz twins, and
  *                             driver functions the runtime's entry points do not find; a
@@ -148,6 +156,7 @@ struct scenario {
 	unsigned nhide;
 	unsigned ncuda;		/* 0: the runtime as it is */
 	char cuda[FERRY_CUDA_NVERSIONS][8];
+	char driver[8];		/* driver: "" when not given */
 	struct scn_shim shim[SCN_MAX_SHIM];
 	unsigned nshim;
 	char *faults;		/* the rules joined with ';' (NULL: none) */
@@ -155,6 +164,9 @@ struct scenario {
 	bool has_config, has_budget;
 	size_t chunk, budget;
 	unsigned slots, flags;
+	unsigned self_test_ms;	/* 0: the default */
+	char sim_sched[8];	/* sim: "" when not given */
+	char sim_progress[12];
 	struct scn_step *steps;
 	size_t nsteps;
 };

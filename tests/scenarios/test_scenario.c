@@ -253,6 +253,11 @@ static void test_move_misuse(void **state)
 	char err[2048] = "";
 
 	(void)state;
+	/* the fifth flag: the loop over the names once stopped at four */
+	assert_true(scn_parse("f.scn", "config flags=no-batch,always-stage\ncopy 0>1 size=1\n", &s,
+			      err, sizeof(err)));
+	assert_int_equal(s.flags, FERRY_NO_BATCH | FERRY_ALWAYS_STAGE);
+	scn_free(&s);
 	assert_true(scn_parse("u.scn",
 			      "move 0>host size=4K|8K mode=pending\n"
 			      "misuse copy.overlap names\n"
