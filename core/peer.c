@@ -165,17 +165,15 @@ static void self_test(ferry_ctx *ctx, int src, int dst, struct self_test *r)
 		TRY(e, "cudaStreamQuery");
 	}
 #undef TRY
-	for (size_t i = 0, at = 0; i < nsizes && !r->mismatch; i++) {
-		for (; at < off[i]; at++)
-			if (back[at] != GUARD_BYTE)
-				r->mismatch = true;
-		if (memcmp(back + off[i], host + off[i], sizes[i]) != 0)
-			r->mismatch = true;
-		at = off[i] + sizes[i];
-		if (i + 1 == nsizes)
-			for (; at < total; at++)
-				if (back[at] != GUARD_BYTE)
-					r->mismatch = true;
+	{
+		/* each copy's bytes, and the GUARD bytes before each and after the last */
+		unsigned char g[GUARD];
+
+		memset(g, GUARD_BYTE, sizeof(g));
+		for (size_t i = 0; i < nsizes && !r->mismatch; i++)
+			r->mismatch = memcmp(back + off[i] - GUARD, g, GUARD) != 0 ||
+				      memcmp(back + off[i], host + off[i], sizes[i]) != 0;
+		r->mismatch = r->mismatch || memcmp(back + total - GUARD, g, GUARD) != 0;
 	}
 	if (r->mismatch)
 		r->call = "self-test";

@@ -570,6 +570,21 @@ static bool mode_before(struct run *r, const struct scn_step *st, cudaStream_t s
 			cudaGetLastError();
 			return false;
 		}
+	} else if (st->mode == SCN_INVALIDATED) {
+		/* measured: a query of a capturing stream answers 900 and invalidates it */
+		e = cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal);
+		if (e == cudaSuccess && (e = cudaStreamQuery(s)) != cudaErrorStreamCaptureUnsupported) {
+			snprintf(r->why, sizeof(r->why), "set-up: a query of the capturing stream "
+				 "answered %s, not cudaErrorStreamCaptureUnsupported",
+				 cudaGetErrorName(e));
+			return false;
+		}
+		if (e != cudaErrorStreamCaptureUnsupported) {
+			snprintf(r->why, sizeof(r->why), "set-up: cudaStreamBeginCapture: %s",
+				 cudaGetErrorName(e));
+			return false;
+		}
+		cudaGetLastError();	/* the caller's own error, handled */
 	} else if (st->mode == SCN_PENDING) {
 		char byte = 0;
 
@@ -596,6 +611,34 @@ static bool mode_after(struct run *r, const struct scn_step *st, cudaStream_t s,
 		       const char *what, ferry_status status, ferry_report *rep, bool *undefined)
 {
 	*undefined = false;
+	if (st->mode == SCN_INVALIDATED) {
+		enum cudaStreamCaptureStatus cs = cudaStreamCaptureStatusNone;
+		cudaGraph_t g = NULL;
+		cudaError_t e;
+
+		/* nothing left in the slot; the capture still the caller's, still invalid */
+		if (!slot_after(r, what, status, rep))
+			return false;
+		e = ferry_stream_capture(s, &cs, NULL);
+		if (e == cudaSuccess && cs != cudaStreamCaptureStatusInvalidated) {
+			snprintf(r->why, sizeof(r->why), "%s returned %s and the caller's invalidated "
+				 "capture is %s", what, ferry_status_name(status),
+				 cs == cudaStreamCaptureStatusNone ? "ended" : "active again");
+			return false;
+		}
+		cudaGetLastError();
+		e = cudaStreamEndCapture(s, &g);
+		cudaGetLastError();
+		if (g)
+			cudaGraphDestroy(g);
+		if (e != cudaErrorStreamCaptureInvalidated) {
+			snprintf(r->why, sizeof(r->why), "ending the invalidated capture after %s "
+				 "answered %s, not cudaErrorStreamCaptureInvalidated", what,
+				 cudaGetErrorName(e));
+			return false;
+		}
+		return true;
+	}
 	if (st->mode == SCN_PENDING) {
 		cudaError_t e = cudaGetLastError();
 

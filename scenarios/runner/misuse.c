@@ -5,6 +5,7 @@
  * and pinned, are read back after each case), count one failure in ferry_counters and leave
  * the last-error slot clean.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -467,6 +468,117 @@ out:
 	return ok;
 }
 
+/* 4-D: rows of 64 bytes, 4 a plane, 3 planes a block, 2 blocks; each side's planes follow
+ * their rows without a gap (so the copy merges those two dimensions), its blocks do not. */
+static bool case_4d(struct mu *m)
+{
+	static const size_t ext[4] = { 64, 4, 3, 2 }, ds[4] = { 0, 96, 384, 2048 },
+			    ss[4] = { 0, 80, 320, 1500 };
+	int d1 = m->ndev > 1 ? 1 : 0;
+	ferry_view dv = { .ptr = m->d1, .dev = d1, .ndim = 4 }, sv = { .ptr = m->d0, .ndim = 4 };
+	unsigned char *src = malloc(N);
+	ferry_counters b_;
+	ferry_report r_;
+	ferry_status s_;
+	bool ok = false;
+
+	m->call = "ferry_copy_strided (4-D)";
+	if (!src)
+		return wrong(m, "out of host memory");
+	for (unsigned i = 0; i < 4; i++) {
+		dv.extent[i] = sv.extent[i] = ext[i];
+		dv.stride[i] = ds[i];
+		sv.stride[i] = ss[i];
+	}
+	for (size_t i = 0; i < N; i++)
+		src[i] = (unsigned char)(i * 151 + (i >> 9) + 3);
+	if (cudaMemcpy(m->d0, src, N, cudaMemcpyHostToDevice) != cudaSuccess) {
+		cudaGetLastError();
+		wrong(m, "filling the source failed");
+		goto out;
+	}
+	ferry_counters_get(&b_);
+	s_ = ferry_copy_strided(m->ctx, &dv, &sv, 0, &r_);
+	if (!answer(m, m->call, s_, FERRY_OK, r_.message, NULL, &b_, 0))
+		goto out;
+	if (s_ == FERRY_OK) {
+		if (cudaMemcpy(m->img, m->d1, N, cudaMemcpyDeviceToHost) != cudaSuccess) {
+			cudaGetLastError();
+			wrong(m, "reading back failed");
+			goto out;
+		}
+		/* every byte: the rows where they belong, FILL everywhere else */
+		for (size_t at = 0; at < N; at++) {
+			unsigned char want = FILL;
+			size_t b = at / ds[3], r = at % ds[3], p = r / ds[2], q = r % ds[2];
+			size_t row = q / ds[1], x = q % ds[1];
+
+			if (b < ext[3] && p < ext[2] && row < ext[1] && x < ext[0])
+				want = src[b * ss[3] + p * ss[2] + row * ss[1] + x];
+			if (m->img[at] != want) {
+				char where[64];
+
+				snprintf(where, sizeof(where), "%zu", at);
+				wrong(m, "FERRY_OK with a wrong byte at offset %s", where);
+				goto out;
+			}
+		}
+	}
+	ok = dev_fill(0, m->d0) && dev_fill(d1, m->d1);
+	if (!ok)
+		wrong(m, "filling the buffers again failed");
+out:
+	free(src);
+	return ok;
+}
+
+/* A batch of device 0's memory with an empty item between two others, on a stream of its
+ * own (so the batched copy is tried), then each way: the empty item is skipped everywhere,
+ * the others delivered. */
+static bool batch_with_empty_item(struct mu *m)
+{
+	ferry_batch_item it[3] = { { m->d0 + 4096, m->d0, 512 }, { NULL, NULL, 0 },
+				   { m->d0 + 8192, m->d0 + 1024, 512 } };
+	cudaStream_t s = NULL;
+	ferry_counters b_;
+	ferry_report r_;
+	ferry_status s_;
+	bool ok = false;
+
+	m->call = "ferry_copy_batch (an empty item among others)";
+	for (size_t i = 0; i < 2048; i++)
+		m->h[i] = (unsigned char)(i * 7 + 1);
+	if (cudaMemcpy(m->d0, m->h, 2048, cudaMemcpyHostToDevice) != cudaSuccess ||
+	    cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking) != cudaSuccess) {
+		cudaGetLastError();
+		return wrong(m, "setting up failed");
+	}
+	ferry_counters_get(&b_);
+	s_ = ferry_copy_batch(m->ctx, it, 3, 0, 0, s, &r_);
+	if (!answer(m, m->call, s_, FERRY_OK, r_.message, NULL, &b_, 0))
+		goto out;
+	if (s_ == FERRY_OK) {
+		if (r_.bytes != 1024) {
+			wrong(m, "reports %zu bytes, not 1024", r_.bytes);
+			goto out;
+		}
+		if (cudaMemcpy(m->img, m->d0 + 4096, 512, cudaMemcpyDeviceToHost) != cudaSuccess ||
+		    cudaMemcpy(m->img + 512, m->d0 + 8192, 512, cudaMemcpyDeviceToHost) !=
+			    cudaSuccess ||
+		    memcmp(m->img, m->h, 512) != 0 || memcmp(m->img + 512, m->h + 1024, 512) != 0) {
+			cudaGetLastError();
+			wrong(m, "FERRY_OK with wrong bytes");
+			goto out;
+		}
+	}
+	memset(m->h, FILL, 2048);
+	ok = dev_fill(0, m->d0) || wrong(m, "filling device 0's buffer again failed");
+out:
+	cudaStreamDestroy(s);
+	cudaGetLastError();
+	return ok;
+}
+
 static bool case_batch(struct mu *m, enum scn_misuse_id id)
 {
 	ferry_ctx *x = m->ctx;
@@ -519,7 +631,7 @@ static bool case_batch(struct mu *m, enum scn_misuse_id id)
 		it[0].bytes = it[1].bytes = it[2].bytes = 0;
 		it[1].dst = NULL;
 		NOTHING(ferry_copy_batch(x, it, 3, 0, FERRY_HOST, 0, &r_));
-		return true;
+		return batch_with_empty_item(m);
 	}
 }
 
@@ -614,6 +726,94 @@ static bool case_pair(struct mu *m)
 		return wrong(m, "the reason of a pair out of range is not cleared");
 	m->res->checks++;
 	return true;
+}
+
+#define NTHREADS 4
+#define TBYTES 4096
+
+struct racer {
+	ferry_ctx *ctx;
+	pthread_barrier_t *go;
+	unsigned char *dst, *src;
+	ferry_status st;
+	ferry_report rep;
+};
+
+static void *race(void *arg)
+{
+	struct racer *t = arg;
+
+	pthread_barrier_wait(t->go);
+	t->st = ferry_copy(t->ctx, t->dst, 1, t->src, 0, TBYTES, 0, &t->rep);
+	return NULL;
+}
+
+/* Threads that meet a pair no copy has decided yet, at once: one sets it up, the others wait
+ * for its decision and take it. */
+static bool case_pair_concurrent(struct mu *m)
+{
+	struct racer t[NTHREADS];
+	pthread_t th[NTHREADS];
+	pthread_barrier_t go;
+	ferry_counters before, after;
+	ferry_ctx *ctx = NULL;
+	bool ok = true;
+	int n = 0;
+
+	m->call = "four threads' ferry_copy 0>1";
+	if (m->ndev < 2) {	/* one device: no pair */
+		m->res->checks++;
+		return true;
+	}
+	for (size_t i = 0; i < NTHREADS * TBYTES; i++)
+		m->h[i] = (unsigned char)(i * 13 + (i >> 12) + 7);
+	if (cudaMemcpy(m->d0, m->h, NTHREADS * TBYTES, cudaMemcpyHostToDevice) != cudaSuccess ||
+	    ferry_ctx_init(&ctx, NULL) != FERRY_OK) {
+		cudaGetLastError();
+		return wrong(m, "setting up failed");
+	}
+	ferry_counters_get(&before);
+	pthread_barrier_init(&go, NULL, NTHREADS);
+	for (n = 0; n < NTHREADS; n++) {
+		t[n] = (struct racer){ .ctx = ctx, .go = &go, .dst = m->d1 + n * TBYTES,
+				       .src = m->d0 + n * TBYTES };
+		if (pthread_create(&th[n], NULL, race, &t[n]) != 0)
+			break;
+	}
+	if (n < NTHREADS) {
+		/* the barrier would never open: not a state this can recover from */
+		fprintf(stderr, "misuse pair.concurrent: pthread_create failed\n");
+		abort();
+	}
+	for (int i = 0; i < NTHREADS; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&go);
+	ferry_counters_get(&after);
+	ferry_ctx_fini(ctx);
+	for (int i = 0; i < NTHREADS && ok; i++)
+		ok = answer(m, m->call, t[i].st, FERRY_OK, t[i].rep.message, NULL, NULL, 0);
+	if (!ok)
+		return false;
+	if (cudaMemcpy(m->img, m->d1, NTHREADS * TBYTES, cudaMemcpyDeviceToHost) != cudaSuccess) {
+		cudaGetLastError();
+		return wrong(m, "reading back failed");
+	}
+	for (int i = 0; i < NTHREADS; i++) {
+		if (t[i].st != FERRY_OK)
+			continue;
+		if (memcmp(m->img + i * TBYTES, m->h + i * TBYTES, TBYTES) != 0)
+			return wrong(m, "thread %d: FERRY_OK with wrong bytes", i);
+		/* the pair decided once: the same way for every thread */
+		if (t[i].rep.path != t[0].rep.path && t[0].st == FERRY_OK)
+			return wrong(m, "thread %d went %s, thread 0 %s", i,
+				     ferry_path_name(t[i].rep.path), ferry_path_name(t[0].rep.path));
+	}
+	if (!m->any && after.self_tests - before.self_tests != 1)
+		return wrong(m, "%llu self-tests of one pair, not 1",
+			     (unsigned long long)(after.self_tests - before.self_tests));
+	memset(m->h, FILL, NTHREADS * TBYTES);
+	return (dev_fill(0, m->d0) && dev_fill(1, m->d1)) ||
+	       wrong(m, "filling the buffers again failed");
 }
 
 static bool case_lists(struct mu *m)
@@ -747,6 +947,9 @@ bool scn_misuse_run(ferry_ctx *ctx, enum scn_misuse_id id, bool any,
 	case SCN_MISUSE_STRIDED_HUGE_PITCH:
 		ok = case_huge_pitch(&m);
 		break;
+	case SCN_MISUSE_STRIDED_4D:
+		ok = case_4d(&m);
+		break;
 	case SCN_MISUSE_BATCH_NULL:
 	case SCN_MISUSE_BATCH_BAD_DEVICE:
 	case SCN_MISUSE_BATCH_NULL_PTR:
@@ -768,6 +971,9 @@ bool scn_misuse_run(ferry_ctx *ctx, enum scn_misuse_id id, bool any,
 		break;
 	case SCN_MISUSE_PAIR:
 		ok = case_pair(&m);
+		break;
+	case SCN_MISUSE_PAIR_CONCURRENT:
+		ok = case_pair_concurrent(&m);
 		break;
 	case SCN_MISUSE_LISTS:
 	case SCN_MISUSE_COUNT:

@@ -289,20 +289,21 @@ static bool parse_copy(struct parser *p, const char *c, enum step_kind kind)
 			continue;
 		}
 		if (k == 10) {	/* mode=plain|capture|pending */
-			static const char *const modes[] = { "plain", "capture", "pending" };
+			static const char *const modes[] = { "plain", "capture", "pending",
+							     "invalidated" };
 			size_t q;
 
-			for (q = 0; q < 3; q++)
+			for (q = 0; q < 4; q++)
 				if (strcmp(v, modes[q]) == 0)
 					break;
-			if (q == 3) {
-				const char *near = ferry__nearest(v, modes, 3);
+			if (q == 4) {
+				const char *near = ferry__nearest(v, modes, 4);
 
-				return fail(p, at, "unknown mode '%s'%s%s%s (plain, capture, pending)",
-					    v, near ? " (did you mean '" : "", near ? near : "",
-					    near ? "'?)" : "");
+				return fail(p, at, "unknown mode '%s'%s%s%s (plain, capture, pending, "
+					    "invalidated)", v, near ? " (did you mean '" : "",
+					    near ? near : "", near ? "'?)" : "");
 			}
-			if (q == SCN_CAPTURE && kind == STEP_MOVE)
+			if ((q == SCN_CAPTURE || q == SCN_INVALIDATED) && kind == STEP_MOVE)
 				return fail(p, at, "a move allocates: it cannot be captured (mode=plain "
 					    "or pending)");
 			base.mode = (enum scn_mode)q;
@@ -406,14 +407,17 @@ static bool parse_copy(struct parser *p, const char *c, enum step_kind kind)
 		return fail(p, route, "a copy needs size= or layout=");
 	if (base.mode == SCN_PENDING && !has_status)
 		base.status = FERRY_E_PENDING;
-	if (base.mode == SCN_CAPTURE) {
+	if (base.mode == SCN_INVALIDATED && !has_status)
+		base.status = FERRY_E_CAPTURE;
+	if (base.mode == SCN_CAPTURE || base.mode == SCN_INVALIDATED) {
 		bool legacy = !nalts[2];
 
 		for (size_t i = 0; i < nalts[2]; i++)
 			legacy |= strcmp(alts[2][i], "default") == 0;
 		if (legacy)
-			return fail(p, at_mode, "mode=capture needs stream=DEV: the legacy stream "
-				    "(stream=default, the default) cannot capture");
+			return fail(p, at_mode, "mode=%s needs stream=DEV: the legacy stream "
+				    "(stream=default, the default) cannot capture",
+				    base.mode == SCN_CAPTURE ? "capture" : "invalidated");
 	}
 	for (size_t i = 0; i < NINPUTS; i++)
 		if (!nalts[i]) {

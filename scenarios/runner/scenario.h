@@ -67,14 +67,18 @@
  *                             infinities, negative zero and denormals
  *   stream=default|DEV        the caller's stream: 0, or a new stream of device DEV
  *   repeat=N                  the step N times
- *   mode=plain|capture|pending
+ *   mode=plain|capture|pending|invalidated
  *                             capture: the call is recorded into a capture of the step's
  *                             stream (stream=DEV: the legacy stream cannot capture), which
  *                             must stay valid, then the graph is launched once and the bytes
  *                             checked; pending: an error (cudaErrorInvalidMemcpyDirection) is
  *                             left in the last-error slot before the call, which must refuse
  *                             (status defaults to FERRY_E_PENDING), write nothing and leave
- *                             the error to its owner
+ *                             the error to its owner; invalidated: the step's stream is
+ *                             capturing and its capture already invalidated (a query of
+ *                             the capturing stream, 900): the call must refuse (status
+ *                             defaults to FERRY_E_CAPTURE), write nothing and leave the
+ *                             capture to its owner, who ends it
  * Copy keys, expectations (a|b means any of them):
  *   path=PATH                 the rung that delivered: same-device, peer, staged-pinned,
  *                             staged-pageable, host, driver-staged
@@ -127,7 +131,7 @@ struct scn_step {
 	enum scn_pattern pattern;
 	int stream_dev;		/* -1: stream 0 */
 	unsigned repeat;
-	enum scn_mode { SCN_PLAIN, SCN_CAPTURE, SCN_PENDING } mode;
+	enum scn_mode { SCN_PLAIN, SCN_CAPTURE, SCN_PENDING, SCN_INVALIDATED } mode;
 	unsigned path_mask;	/* bit per ferry_path allowed; 0: any */
 	int status;		/* the ferry_status expected */
 	unsigned nfallbacks;

@@ -179,7 +179,9 @@ static void test_bad_input_named(void **state)
 		  "b.scn:2:12: shim 12.8: the scenario does not run under 12.8" },
 		{ "copy 0>1 size=1 mode=captur\n",
 		  "b.scn:1:17: unknown mode 'captur' (did you mean 'capture'?) (plain, capture, "
-		  "pending)" },
+		  "pending, invalidated)" },
+		{ "copy 0>1 size=1 mode=invalidated\n",
+		  "b.scn:1:17: mode=invalidated needs stream=DEV" },
 		{ "copy 0>1 size=1 mode=capture\n",
 		  "b.scn:1:17: mode=capture needs stream=DEV: the legacy stream" },
 		{ "batch 0>1 count=2 size=1 stream=1|default mode=capture\n",
@@ -228,11 +230,15 @@ static void test_modes(void **state)
 			      "copy 0>1 size=1\n"
 			      "copy 0>1 size=1 mode=pending\n"
 			      "copy 0>1 size=1 mode=pending status=FERRY_E_STICKY\n"
+			      "copy 0>1 size=1 stream=0 mode=invalidated\n"
 			      "plan 0>1 size=1 stream=1 mode=capture via=unplanned\n"
 			      "hide cudaStreamGetCaptureInfo_v2 cuStreamGetCtx\n"
 			      "hide cudaThreadSynchronize cudaMemcpyAsync_ptsz\n",
 			      &s, err, sizeof(err)));
-	assert_int_equal(s.nsteps, 4);
+	assert_int_equal(s.nsteps, 5);
+	assert_int_equal(s.steps[3].mode, SCN_INVALIDATED);
+	assert_int_equal(s.steps[3].status, FERRY_E_CAPTURE);
+	memmove(&s.steps[3], &s.steps[4], sizeof(s.steps[0]));	/* the checks below: as before */
 	assert_string_equal(s.hide, "cudaStreamGetCaptureInfo_v2,cuStreamGetCtx,"
 				    "cudaThreadSynchronize,cudaMemcpyAsync_ptsz");
 	assert_int_equal(s.nhide, 4);
