@@ -462,6 +462,10 @@ cudaError_t ferry__shim_graph_instantiate(cudaGraphExec_t *exec, cudaGraph_t gra
 	}
 }
 
+/* The driver ABI of the functions the shim calls (cuStreamGetCtx, cuCtxPushCurrent,
+ * cuCtxPopCurrent, cuCtxGetDevice, cuPointerGetAttributes): 12.0's. */
+#define DRIVER_ABI 12000u
+
 cudaError_t ferry__shim_driver_entry(const char *sym, void **fn)
 {
 	struct choice *c = choose(FERRY__SHIM_DRIVER_ENTRY);
@@ -471,8 +475,10 @@ cudaError_t ferry__shim_driver_entry(const char *sym, void **fn)
 	*fn = NULL;
 	switch (atomic_load_explicit(&c->variant, memory_order_relaxed)) {
 	case V_C:
-		e = ((entry_ver_fn)c->fn[0])(sym, fn, (unsigned)ferry__shim_runtime_version(),
-					      cudaEnableDefault, &q);
+		/* at the ABI the shim calls them with, 12.0's: asked at the runtime's version,
+		 * cuStreamGetCtx is 12.5's cuStreamGetCtx_v2, which takes a third argument (a
+		 * 12.6 runtime over a real driver crashed on it) */
+		e = ((entry_ver_fn)c->fn[0])(sym, fn, DRIVER_ABI, cudaEnableDefault, &q);
 		break;
 	case V_B:
 		e = ((entry_4_fn)c->fn[0])(sym, fn, cudaEnableDefault, &q);

@@ -51,7 +51,9 @@ cudaError_t ferry__shim_capture_info(cudaStream_t stream, enum cudaStreamCapture
 				     unsigned long long *id);
 /* An executable graph of graph (no flags). */
 cudaError_t ferry__shim_graph_instantiate(cudaGraphExec_t *exec, cudaGraph_t graph);
-/* The driver's function sym (a cu* name) at the ABI of the runtime's version. */
+/* The driver's function sym (a cu* name) at 12.0's ABI (the one the shim calls it with;
+ * cudaGetDriverEntryPointByVersion would otherwise give the runtime version's, and
+ * cuStreamGetCtx took a third argument from 12.5). */
 cudaError_t ferry__shim_driver_entry(const char *sym, void **fn);
 /* What ptr points at: its memory type and device. The runtime is never handed a buffer
  * smaller than its version's struct (24 bytes before 13.0, 88 in 13.0). */

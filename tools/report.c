@@ -10,6 +10,7 @@
  */
 #define _XOPEN_SOURCE 700
 #include "cli.h"
+#include "common.h"
 #include "report.h"
 
 #include <dirent.h>
@@ -36,7 +37,8 @@ const char usage_report[] =
 	"\n"
 	"Coverage reports of the fallback paths, from a coverage build (FERRY_COVERAGE=ON):\n"
 	"runs the scenario suite under every emulated CUDA version with that build's libferry,\n"
-	"then gcovr over core/ and shim/. Writes to the output directory:\n"
+	"then each scenario once per CUDA call libferry makes with that call failing (ferry\n"
+	"enumerate --quick), then gcovr over core/ and shim/. Writes to the output directory:\n"
 	"  index.html            what is covered and what is not, at a glance: totals against\n"
 	"                        the goals, named paths never taken, files not fully covered,\n"
 	"                        the path matrix, the exclusions, the bandwidth of each path\n"
@@ -44,6 +46,7 @@ const char usage_report[] =
 	"  coverage.xml          Cobertura XML;  coverage_summary.json  gcovr's JSON summary\n"
 	"  path_matrix.json      each named path and the runs that took it\n"
 	"  junit.xml             the scenario run as JUnit XML;  run.txt  its output\n"
+	"  enumerate.txt         the failure points' runs\n"
 	"\n"
 	"options:\n"
 	"  --build DIR      the coverage build (default: build-cov in the source tree); make one\n"
@@ -52,9 +55,13 @@ const char usage_report[] =
 	"  --scenarios DIR  the scenario suite (default: the source tree's scenarios/)\n"
 	"  --bench CSV      a bandwidth table of bench/core_paths --csv (default:\n"
 	"                   reports/bench/core_paths.csv in the source tree, when present)\n"
-	"  --gate           exit 1 unless every scenario passed, every named path was taken,\n"
-	"                   lines are 100% and branches 95% covered (exclusions aside), and\n"
-	"                   every exclusion gives its reason\n"
+	"  --no-enumerate   the suite only, not its failure points (quicker; the coverage of\n"
+	"                   the error branches is then mostly missing)\n"
+	"  --jobs N         failure-point runs at once (default: the number of processors)\n"
+	"  --gate           exit 1 unless every scenario passed, every failure point ended\n"
+	"                   exact or with a clear error, every named path was taken, lines are\n"
+	"                   100% and branches 95% covered (exclusions aside), and every\n"
+	"                   exclusion gives its reason\n"
 	"\n"
 	"Code that cannot be reached on purpose is marked GCOVR_EXCL_LINE (or _START/_STOP,\n"
 	"_BR_LINE) followed by ': the reason'; the report counts and lists each.\n"
@@ -359,13 +366,16 @@ int cmd_report(int argc, char **argv)
 		{ "scenarios", required_argument, NULL, 's' },
 		{ "bench", required_argument, NULL, 'B' },
 		{ "gate", no_argument, NULL, 'g' },
+		{ "no-enumerate", no_argument, NULL, 'E' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char build[PATH_MAX], out[PATH_MAX], scn[PATH_MAX], bench[PATH_MAX], gcovr[PATH_MAX];
 	char p[PATH_MAX], paths[PATH_MAX], junit[PATH_MAX], log[PATH_MAX], cov[PATH_MAX];
 	char html[PATH_MAX], xml[PATH_MAX], sum[PATH_MAX], ferry[PATH_MAX], why[512];
-	bool gate = false, cache, bench_given = false, ok = true;
+	bool gate = false, cache, bench_given = false, ok = true, enumerate = true;
+	char jobs[16] = "";
 	struct report r;
 	size_t cap = 0;
 	json_error_t je;
@@ -389,6 +399,15 @@ int cmd_report(int argc, char **argv)
 			bench_given = true;
 			break;
 		case 'g': gate = true; break;
+		case 'E': enumerate = false; break;
+		case 'j': {
+			uint64_t n;
+
+			if (!ferry__parse_u64(optarg, 1, 256, &n))
+				return fail_usage("--jobs '%s': expected 1..256", optarg);
+			snprintf(jobs, sizeof(jobs), "%llu", (unsigned long long)n);
+			break;
+		}
 		case 'h': fputs(usage_report, stdout); return 0;
 		default: return bad_option("report", argv);
 		}
@@ -478,6 +497,43 @@ int cmd_report(int argc, char **argv)
 			fclose(f);
 	}
 
+	/* 1b. every single failure point of the suite, counted in with it */
+	if (enumerate) {
+		char *const en[] = { ferry, "enumerate", "--quick", "--jobs", jobs, scn, NULL };
+		FILE *f;
+		char line[1024];
+
+		if (!jobs[0])
+			snprintf(jobs, sizeof(jobs), "%ld", sysconf(_SC_NPROCESSORS_ONLN) > 0 ?
+				 sysconf(_SC_NPROCESSORS_ONLN) : 1L);
+		join(log, sizeof(log), out, "enumerate.txt");
+		printf("ferry report: every failure point of the suite (%s) ...\n", log);
+		fflush(stdout);
+		rc = run_logged(en, log);
+		if (rc != 0 && rc != 1) {
+			fprintf(stderr, "ferry report: ferry enumerate could not run (exit %d): see "
+					"%s\n", rc, log);
+			return 1;
+		}
+		f = fopen(log, "r");
+		while (f && fgets(line, sizeof(line), f)) {
+			size_t n, ex, ce;
+
+			if (sscanf(line, "enumerated %zu runs in %*f s: exact %zu, clear error %zu", &n,
+				   &ex, &ce) == 3) {
+				r.enumerated = true;
+				r.fail_runs = n;
+				r.fail_good = ex + ce;
+			}
+		}
+		if (f)
+			fclose(f);
+		if (!r.enumerated) {
+			fprintf(stderr, "ferry report: ferry enumerate said no totals: see %s\n", log);
+			return 1;
+		}
+	}
+
 	/* 2. gcovr over core/ and shim/ */
 	join(cov, sizeof(cov), out, "coverage");
 	join(html, sizeof(html), out, "coverage/index.html");
@@ -542,6 +598,9 @@ int cmd_report(int argc, char **argv)
 		for (size_t i = 0; i < r.nexcl; i++)
 			noreason += !r.excl[i].reason[0];
 		printf("scenarios: %zu of %zu runs passed\n", r.passed, r.runs);
+		if (r.enumerated)
+			printf("failure points: %zu of %zu runs exact or a clear error\n",
+			       r.fail_good, r.fail_runs);
 		printf("lines: %.1f%% (%lld of %lld; goal %.0f%%)\n", lp,
 		       json_integer_value(json_object_get(r.summary, "line_covered")),
 		       json_integer_value(json_object_get(r.summary, "line_total")), LINE_GOAL);
@@ -553,12 +612,14 @@ int cmd_report(int argc, char **argv)
 		printf("exclusions: %zu (%zu without a reason)\n", r.nexcl, noreason);
 		printf("report: %s\n", p);
 		if (gate) {
-			bool pass = r.runs && r.passed == r.runs && !never && lp >= LINE_GOAL &&
+			bool fp = !r.enumerated || r.fail_good == r.fail_runs;
+			bool pass = r.runs && r.passed == r.runs && fp && !never && lp >= LINE_GOAL &&
 				    bp >= BRANCH_GOAL && !noreason;
 
 			if (!pass) {
-				printf("gate: FAILED:%s%s%s%s%s\n",
+				printf("gate: FAILED:%s%s%s%s%s%s\n",
 				       r.runs && r.passed == r.runs ? "" : " a scenario failed;",
+				       fp ? "" : " a failure point ended badly;",
 				       never ? " a named path was never taken;" : "",
 				       lp >= LINE_GOAL ? "" : " lines below the goal;",
 				       bp >= BRANCH_GOAL ? "" : " branches below the goal;",

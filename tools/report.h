@@ -37,6 +37,8 @@ struct report {
 	size_t nexcl;
 	struct bench bench;		/* ncols 0: no bench table */
 	size_t runs, passed;		/* of the scenario suite */
+	bool enumerated;		/* the suite's every single failure point was run too */
+	size_t fail_runs, fail_good;	/* ... in so many runs, so many exact or a clear error */
 	double line_goal, branch_goal;	/* the gate, in percent */
 	char when[64];			/* when it was made (UTC) */
 };

@@ -288,9 +288,10 @@ bool report_write_html(const struct report *r, const char *path)
 		   "<title>ferry: coverage of the fallback paths</title><style>%s</style></head>"
 		   "<body>\n<h1>Are ferry's fallback paths tested?</h1>\n"
 		   "<p class=sub>The scenario suite alone (%zu runs: every scenario under every "
-		   "emulated CUDA version, on the simulator) over <code>core/</code> and "
+		   "emulated CUDA version, on the simulator%s) over <code>core/</code> and "
 		   "<code>shim/</code>; %s.</p>\n<div class=tiles>\n",
-		style, r->runs, r->when);
+		style, r->runs, r->enumerated ? "; and each scenario again once per CUDA call "
+		"libferry makes, that call failing (ferry enumerate)" : "", r->when);
 	snprintf(big, sizeof(big), "%.1f%%", lp);
 	snprintf(small, sizeof(small), "%lld of %lld lines; goal %.0f%%",
 		 json_integer_value(json_object_get(s, "line_covered")),
@@ -306,6 +307,11 @@ bool report_write_html(const struct report *r, const char *path)
 	tile(f, !nnever, "Named paths", big, small);
 	snprintf(big, sizeof(big), "%zu / %zu", r->passed, r->runs);
 	tile(f, r->runs && r->passed == r->runs, "Scenario runs", big, "passed");
+	if (r->enumerated) {
+		snprintf(big, sizeof(big), "%zu / %zu", r->fail_good, r->fail_runs);
+		tile(f, r->fail_runs && r->fail_good == r->fail_runs, "Failure points", big,
+		     "exact or a clear error");
+	}
 	snprintf(big, sizeof(big), "%zu", r->nexcl);
 	snprintf(small, sizeof(small), noreason ? "%zu without a reason" : "each with its reason",
 		 noreason);
