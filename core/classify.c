@@ -92,8 +92,8 @@ enum ferry__verdict ferry__classify(cudaError_t e, enum ferry__step step)
 		}
 	case FERRY__STEP_LAST:
 	case FERRY__STEP_CALLER:
+	default:
 		/* Nothing after it, or not ours to retry: the caller's own work failed. */
 		return FERRY__FAIL;
 	}
-	return FERRY__FAIL;
 }

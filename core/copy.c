@@ -462,8 +462,10 @@ out:
 		if (st == FERRY_E_STICKY)
 			FERRY__TOOK(ERROR_STICKY);
 		rep->path = FERRY_PATH_NONE;
+		/* GCOVR_EXCL_START: defensive: the last rung (pageable) never answers NO_PATH */
 		if (st == FERRY_E_NO_PATH && !rep->message[0])
 			snprintf(rep->message, sizeof(rep->message), "every path was refused");
+		/* GCOVR_EXCL_STOP */
 		atomic_fetch_add(&ferry__counters.failures, 1);
 	}
 	return st;

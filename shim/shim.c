@@ -114,7 +114,9 @@ static void read_versions(void)
 	if (atomic_load_explicit(&versions_read, memory_order_acquire))
 		return;
 	pthread_mutex_lock(&choose_lock);
+	/* GCOVR_EXCL_BR_START: double-checked: false only when another thread got here first */
 	if (!atomic_load_explicit(&versions_read, memory_order_relaxed)) {
+		/* GCOVR_EXCL_BR_STOP */
 		if (cudaRuntimeGetVersion(&runtime_version) != cudaSuccess)
 			runtime_version = 0;
 		if (cudaDriverGetVersion(&driver_version) != cudaSuccess)
@@ -273,7 +275,9 @@ static struct choice *choose(enum ferry__shim_cap cap)
 		return c;
 	read_versions();
 	pthread_mutex_lock(&choose_lock);
+	/* GCOVR_EXCL_BR_START: double-checked: false only when another thread got here first */
 	if (!atomic_load_explicit(&c->chosen, memory_order_relaxed)) {
+		/* GCOVR_EXCL_BR_STOP */
 		pthread_mutex_unlock(&choose_lock);
 		/* picking may itself use another capability (the driver entry point) */
 		{
@@ -282,7 +286,9 @@ static struct choice *choose(enum ferry__shim_cap cap)
 			memset(&tmp, 0, sizeof(tmp));
 			pick(cap, &tmp, runtime_version, driver_version);
 			pthread_mutex_lock(&choose_lock);
+			/* GCOVR_EXCL_BR_START: picked outside the lock: false when another thread stored first */
 			if (!atomic_load_explicit(&c->chosen, memory_order_relaxed)) {
+				/* GCOVR_EXCL_BR_STOP */
 				atomic_store_explicit(&c->variant,
 						      atomic_load_explicit(&tmp.variant,
 									   memory_order_relaxed),
@@ -315,7 +321,9 @@ static void now_absent(enum ferry__shim_cap cap, const char *call)
 	struct choice *c = &choices[cap];
 
 	pthread_mutex_lock(&choose_lock);
+	/* GCOVR_EXCL_BR_START: once: false only when another thread's call answered 36 too */
 	if (!atomic_load_explicit(&c->downgraded, memory_order_relaxed)) {
+		/* GCOVR_EXCL_BR_STOP */
 		snprintf(c->why2, sizeof(c->why2), "%s answered cudaErrorCallRequiresNewerDriver "
 			 "(a newer runtime on an older driver)", call);
 		atomic_store_explicit(&c->variant, V_ABSENT, memory_order_relaxed);
@@ -640,10 +648,12 @@ cudaError_t ferry__shim_address_range(const void *ptr, uintptr_t *base, size_t *
 		return cudaErrorNotSupported;
 	/* any device's allocation (cuMemGetAddressRange knows the current context's only); an
 	 * address no allocation holds answers 0 and 0 */
+	/* GCOVR_EXCL_START: defensive: asked of memory the runtime said is a device's */
 	if (((cu_pointer_get_attributes_fn)c->fn[0])(2, attrs, data,
 						     (unsigned long long)(uintptr_t)ptr) ||
 	    !n)
 		return cudaErrorInvalidValue;
+	/* GCOVR_EXCL_STOP */
 	*base = (uintptr_t)b;
 	*size = n;
 	return cudaSuccess;

@@ -43,9 +43,10 @@ const char usage_enumerate[] =
 	"  --shard I/N     only runs whose number is I modulo N (split the work over machines)\n"
 	"  --timeout SEC   time limit of one run (default 60)\n"
 	"  --backend B     sim (default), real, or auto\n"
-	"  --quick         one error class of each kind per call (error, async) and one way\n"
-	"                  of damaging each self-test copy, not all: every call is still\n"
-	"                  failed; what CI runs\n"
+	"  --quick         one error class of each kind per call (error, async), the lost\n"
+	"                  context (cudaErrorIllegalAddress) wherever a call can answer it,\n"
+	"                  and one way of damaging each self-test copy, not all: every call is\n"
+	"                  still failed; what CI runs\n"
 	"\n"
 	"Exit status: 0 when every run ended well; 1 when one did not, or when nothing could be\n"
 	"injected; 2 for bad usage or a scenario that does not parse.\n";

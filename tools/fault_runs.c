@@ -104,7 +104,13 @@ size_t fr_classes_quick(enum inj_class cls, const char *fn, struct fault_class *
 
 	for (size_t i = 0; i < n; i++) {
 		bool is_async = strcmp(all[i].action, "async") == 0;
+		/* the context lost: never left out, whatever kind came first */
+		bool lost = strcmp(all[i].err, "cudaErrorIllegalAddress") == 0;
 
+		if (lost) {
+			out[k++] = all[i];
+			continue;
+		}
 		if (is_async ? async : err)
 			continue;
 		out[k++] = all[i];

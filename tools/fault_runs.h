@@ -27,7 +27,8 @@ struct fault_class {
 /* The errors a call of this class (and function) is failed with; their number. Teardown
  * calls (frees, destroys) have none: a teardown that fails has nothing to fall back to. */
 size_t fr_classes(enum inj_class cls, const char *fn, struct fault_class *out);
-/* The first error and the first async class only (enumerate --quick). */
+/* The first error and the first async class, and every lost-context one (enumerate
+ * --quick). */
 size_t fr_classes_quick(enum inj_class cls, const char *fn, struct fault_class *out);
 
 enum fr_outcome { FR_EXACT, FR_ERROR, FR_CORRUPT, FR_FAIL, FR_CRASH, FR_HANG, FR_LEAK,

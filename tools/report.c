@@ -64,7 +64,8 @@ const char usage_report[] =
 	"                   exclusion gives its reason\n"
 	"\n"
 	"Code that cannot be reached on purpose is marked GCOVR_EXCL_LINE (or _START/_STOP,\n"
-	"_BR_LINE) followed by ': the reason'; the report counts and lists each.\n"
+	"_BR_LINE, _BR_START/_BR_STOP) followed by ': the reason'; the report counts and lists\n"
+	"each.\n"
 	"\n"
 	"Exit status: 0; 1 when --gate fails or the suite cannot be run; 2 for bad usage, a\n"
 	"missing coverage build or a missing gcovr.\n";
@@ -245,13 +246,13 @@ static bool scan_exclusions(struct report *r, size_t *cap, const char *src, cons
 			continue;
 		while (ok && fgets(line, sizeof(line), f)) {
 			const char *m = strstr(line, "GCOVR_EXCL_");
-			static const char *const kinds[] = { "BR_LINE", "LINE", "START" };
+			static const char *const kinds[] = { "BR_LINE", "BR_START", "LINE", "START" };
 
 			no++;
 			if (!m)
 				continue;
 			m += 11;
-			for (size_t k = 0; k < 3; k++) {
+			for (size_t k = 0; k < 4; k++) {
 				size_t kl = strlen(kinds[k]);
 
 				if (strncmp(m, kinds[k], kl) == 0) {

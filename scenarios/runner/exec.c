@@ -429,7 +429,8 @@ static bool check_queries(struct run *r, const struct scenario *sc)
 		snprintf(r->why, sizeof(r->why), "a portable query accepted a NULL out-argument");
 		return false;
 	}
-	return stream_device_is(r, 0, 0);
+	return stream_device_is(r, 0, 0) && stream_device_is(r, cudaStreamLegacy, 0) &&
+	       stream_device_is(r, cudaStreamPerThread, 0);
 }
 
 static bool bufs_make(struct run *r, const struct scn_step *st, struct bufs *b)
@@ -796,6 +797,11 @@ static bool pair_agrees(struct run *r, const struct scn_step *st, ferry_status s
 		snprintf(r->why, sizeof(r->why), "the peer path delivered, but ferry_pair_get "
 			 "says the pair %d>%d is %s", st->src, st->dst,
 			 ps == FERRY_PAIR_STAGED ? "staged" : "unknown");
+		return false;
+	}
+	if (ferry_pair_get(r->ctx, st->src, st->dst, NULL) != ps) {
+		snprintf(r->why, sizeof(r->why), "ferry_pair_get of the pair %d>%d answers otherwise "
+			 "without a reason asked", st->src, st->dst);
 		return false;
 	}
 	if (ps == FERRY_PAIR_STAGED && !why.call) {

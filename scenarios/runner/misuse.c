@@ -448,6 +448,20 @@ static bool case_huge_pitch(struct mu *m)
 	s_ = ferry_copy_strided(m->ctx, &dv, &sv, 0, &r_);
 	if (!answer(m, m->call, s_, FERRY_OK, r_.message, NULL, &b_, 0))
 		goto out;
+	/* and from a packed source (its two rows one run) into the same rows: only the
+	 * destination's pitch is past the limit */
+	if (s_ == FERRY_OK) {
+		sv = ferry_view_2d(b + pitch - w, 0, w, 2, w);
+		if (cudaMemcpy(b + pitch - w, rows[0], w, cudaMemcpyHostToDevice) != cudaSuccess) {
+			cudaGetLastError();
+			wrong(m, "filling the rows failed");
+			goto out;
+		}
+		ferry_counters_get(&b_);
+		s_ = ferry_copy_strided(m->ctx, &dv, &sv, 0, &r_);
+		if (!answer(m, m->call, s_, FERRY_OK, r_.message, NULL, &b_, 0))
+			goto out;
+	}
 	if (s_ == FERRY_OK) {
 		if (cudaMemcpy(back[0], a, w, cudaMemcpyDeviceToHost) != cudaSuccess ||
 		    cudaMemcpy(back[1], a + pitch, w, cudaMemcpyDeviceToHost) != cudaSuccess) {
@@ -694,6 +708,82 @@ static bool case_move(struct mu *m)
 		m->call = "ferry_move";
 		return wrong(m, "refused but left *out set");
 	}
+	/* 0 bytes: a buffer all the same (of 1 byte), on the host and on a device */
+	for (int dev = FERRY_HOST; dev <= 0; dev += 1 - FERRY_HOST) {
+		ferry_status s;
+
+		NOTHING(ferry_move(x, &p, dev, m->h, FERRY_HOST, 0, 0, &r_));
+		if (!p) {
+			m->call = "ferry_move of 0 bytes";
+			return wrong(m, "FERRY_OK without a buffer");
+		}
+		s = ferry_free(p, dev);
+		if (!answer(m, "ferry_free of a move of 0 bytes", s, FERRY_OK, NULL, NULL, NULL, 0))
+			return false;
+	}
+	return true;
+}
+
+/* Every call with a NULL report: the status says what the report would have. */
+static bool case_reports_null(struct mu *m)
+{
+	ferry_ctx *x = m->ctx;
+	ferry_view d = view1(m->d0, 0, 64), s = view1(m->h, FERRY_HOST, 64);
+	ferry_batch_item it = { m->d0, m->h, 64 };
+	ferry_plan *p = NULL;
+	void *moved = NULL;
+
+	m->call = "NULL reports";
+	if (ferry_copy(x, m->d0, 0, NULL, FERRY_HOST, 64, 0, NULL) != FERRY_E_INVALID ||
+	    ferry_copy_strided(NULL, &d, &s, 0, NULL) != FERRY_E_INVALID ||
+	    ferry_copy_batch(NULL, &it, 1, 0, FERRY_HOST, 0, NULL) != FERRY_E_INVALID ||
+	    ferry_plan_create(x, &p, m->d0, 0, m->h, FERRY_HOST, 0, NULL) != FERRY_E_INVALID ||
+	    ferry_plan_launch(NULL, 0, NULL) != FERRY_E_INVALID ||
+	    ferry_move(x, NULL, 0, m->h, FERRY_HOST, 64, 0, NULL) != FERRY_E_INVALID)
+		return wrong(m, "a refusal without a report is not FERRY_E_INVALID");
+	/* and what is right still happens: the bytes are put back after */
+	if (ferry_copy(x, m->d0, 0, m->h, FERRY_HOST, 64, 0, NULL) != FERRY_OK ||
+	    ferry_copy_strided(x, &d, &s, 0, NULL) != FERRY_OK ||
+	    ferry_copy_batch(x, &it, 1, 0, FERRY_HOST, 0, NULL) != FERRY_OK ||
+	    ferry_plan_create(x, &p, m->d0, 0, m->h, FERRY_HOST, 64, NULL) != FERRY_OK ||
+	    ferry_plan_launch(p, 0, NULL) != FERRY_OK ||
+	    ferry_move(x, &moved, FERRY_HOST, m->h, FERRY_HOST, 64, 0, NULL) != FERRY_OK) {
+		ferry_plan_destroy(p);
+		ferry_free(moved, FERRY_HOST);
+		cudaGetLastError();
+		/* an injected failure: an error is the answer, said by the status alone */
+		if (!m->any)
+			return wrong(m, "a copy without a report failed");
+	} else {
+		ferry_plan_destroy(p);
+		ferry_free(moved, FERRY_HOST);
+	}
+	m->res->checks++;
+	return dev_fill(0, m->d0) || wrong(m, "filling device 0's buffer again failed");
+}
+
+/* An error the caller left in the slot: the calls that make something refuse to. */
+static bool case_pending_create(struct mu *m)
+{
+	ferry_plan *p = (ferry_plan *)&p;
+	void *moved = &moved;
+	char byte = 0;
+	ferry_report r;
+	ferry_status s1, s2;
+	cudaError_t left;
+
+	m->call = "ferry_plan_create and ferry_move after an error left in the slot";
+	if (cudaMemcpy(&byte, &byte, 1, (enum cudaMemcpyKind)77) != cudaErrorInvalidMemcpyDirection)
+		return wrong(m, "a memcpy of direction 77 did not fail");
+	s1 = ferry_plan_create(m->ctx, &p, m->d0, 0, m->h, FERRY_HOST, 64, &r);
+	s2 = ferry_move(m->ctx, &moved, 0, m->h, FERRY_HOST, 64, 0, NULL);
+	left = cudaGetLastError();
+	if (left != cudaErrorInvalidMemcpyDirection)
+		return wrong(m, "the caller's error is gone: the slot held %s", cudaGetErrorName(left));
+	if (s1 != FERRY_E_PENDING || s2 != FERRY_E_PENDING || p || moved)
+		return wrong(m, "answered %s and %s%s", ferry_status_name(s1), ferry_status_name(s2),
+			     p || moved ? ", and made something" : "");
+	m->res->checks++;
 	return true;
 }
 
@@ -735,6 +825,8 @@ struct racer {
 	ferry_ctx *ctx;
 	pthread_barrier_t *go;
 	unsigned char *dst, *src;
+	size_t bytes;
+	int dst_dev;
 	ferry_status st;
 	ferry_report rep;
 };
@@ -744,7 +836,7 @@ static void *race(void *arg)
 	struct racer *t = arg;
 
 	pthread_barrier_wait(t->go);
-	t->st = ferry_copy(t->ctx, t->dst, 1, t->src, 0, TBYTES, 0, &t->rep);
+	t->st = ferry_copy(t->ctx, t->dst, t->dst_dev, t->src, 0, t->bytes, 0, &t->rep);
 	return NULL;
 }
 
@@ -776,7 +868,7 @@ static bool case_pair_concurrent(struct mu *m)
 	pthread_barrier_init(&go, NULL, NTHREADS);
 	for (n = 0; n < NTHREADS; n++) {
 		t[n] = (struct racer){ .ctx = ctx, .go = &go, .dst = m->d1 + n * TBYTES,
-				       .src = m->d0 + n * TBYTES };
+				       .src = m->d0 + n * TBYTES, .bytes = TBYTES, .dst_dev = 1 };
 		if (pthread_create(&th[n], NULL, race, &t[n]) != 0)
 			break;
 	}
@@ -803,8 +895,9 @@ static bool case_pair_concurrent(struct mu *m)
 			continue;
 		if (memcmp(m->img + i * TBYTES, m->h + i * TBYTES, TBYTES) != 0)
 			return wrong(m, "thread %d: FERRY_OK with wrong bytes", i);
-		/* the pair decided once: the same way for every thread */
-		if (t[i].rep.path != t[0].rep.path && t[0].st == FERRY_OK)
+		/* the pair decided once: the same way for every thread (an injected failure of
+		 * one thread's peer copy sends that copy, and the pair, to staging) */
+		if (!m->any && t[i].rep.path != t[0].rep.path && t[0].st == FERRY_OK)
 			return wrong(m, "thread %d went %s, thread 0 %s", i,
 				     ferry_path_name(t[i].rep.path), ferry_path_name(t[0].rep.path));
 	}
@@ -814,6 +907,80 @@ static bool case_pair_concurrent(struct mu *m)
 	memset(m->h, FILL, NTHREADS * TBYTES);
 	return (dev_fill(0, m->d0) && dev_fill(1, m->d1)) ||
 	       wrong(m, "filling the buffers again failed");
+}
+
+/* One ring for four threads staging at once: three wait for it (1 MiB each in 16 pieces of
+ * 64 KiB takes far longer than the threads take to reach the ring). */
+static bool case_rings_shared(struct mu *m)
+{
+	const size_t each = (size_t)1 << 20;
+	struct racer t[NTHREADS];
+	pthread_t th[NTHREADS];
+	pthread_barrier_t go;
+	ferry_config cfg;
+	ferry_ctx *ctx = NULL;
+	unsigned char *src = NULL, *dst = NULL, *h = malloc(NTHREADS * each), *back = NULL;
+	int d1 = m->ndev > 1 ? 1 : 0, saved = 0, n;
+	bool ok = false;
+
+	m->call = "four threads staging through one ring";
+	ferry_config_default(&cfg);
+	cfg.chunk_bytes = 64 << 10;
+	cfg.slots = 2;
+	cfg.pinned_budget = cfg.chunk_bytes * cfg.slots;
+	cfg.flags = FERRY_NEVER_PEER | FERRY_ALWAYS_STAGE;
+	back = h ? malloc(NTHREADS * each) : NULL;
+	cudaGetDevice(&saved);
+	if (!back || cudaMalloc((void **)&src, NTHREADS * each) != cudaSuccess ||
+	    cudaSetDevice(d1) != cudaSuccess ||
+	    cudaMalloc((void **)&dst, NTHREADS * each) != cudaSuccess ||
+	    cudaSetDevice(saved) != cudaSuccess || ferry_ctx_init(&ctx, &cfg) != FERRY_OK) {
+		cudaGetLastError();
+		cudaSetDevice(saved);
+		wrong(m, "setting up failed");
+		goto out;
+	}
+	for (size_t i = 0; i < NTHREADS * each; i++)
+		h[i] = (unsigned char)(i * 29 + (i >> 16) + 11);
+	if (cudaMemcpy(src, h, NTHREADS * each, cudaMemcpyHostToDevice) != cudaSuccess) {
+		cudaGetLastError();
+		wrong(m, "filling the source failed");
+		goto out;
+	}
+	pthread_barrier_init(&go, NULL, NTHREADS);
+	for (n = 0; n < NTHREADS; n++) {
+		t[n] = (struct racer){ .ctx = ctx, .go = &go, .dst = dst + n * each,
+				       .src = src + n * each, .bytes = each, .dst_dev = d1 };
+		if (pthread_create(&th[n], NULL, race, &t[n]) != 0) {
+			fprintf(stderr, "misuse rings.shared: pthread_create failed\n");
+			abort();	/* the barrier would never open */
+		}
+	}
+	for (int i = 0; i < NTHREADS; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&go);
+	for (int i = 0; i < NTHREADS; i++)
+		if (!answer(m, m->call, t[i].st, FERRY_OK, t[i].rep.message, NULL, NULL, 0))
+			goto out;
+	if (cudaMemcpy(back, dst, NTHREADS * each, cudaMemcpyDeviceToHost) != cudaSuccess) {
+		cudaGetLastError();
+		wrong(m, "reading back failed");
+		goto out;
+	}
+	for (int i = 0; i < NTHREADS; i++)
+		if (t[i].st == FERRY_OK && memcmp(back + i * each, h + i * each, each) != 0) {
+			wrong(m, "thread %d: FERRY_OK with wrong bytes", i);
+			goto out;
+		}
+	ok = true;
+out:
+	ferry_ctx_fini(ctx);
+	cudaFree(src);
+	cudaFree(dst);
+	cudaGetLastError();
+	free(h);
+	free(back);
+	return ok;
 }
 
 static bool case_lists(struct mu *m)
@@ -974,6 +1141,15 @@ bool scn_misuse_run(ferry_ctx *ctx, enum scn_misuse_id id, bool any,
 		break;
 	case SCN_MISUSE_PAIR_CONCURRENT:
 		ok = case_pair_concurrent(&m);
+		break;
+	case SCN_MISUSE_RINGS_SHARED:
+		ok = case_rings_shared(&m);
+		break;
+	case SCN_MISUSE_REPORTS_NULL:
+		ok = case_reports_null(&m);
+		break;
+	case SCN_MISUSE_PENDING_CREATE:
+		ok = case_pending_create(&m);
 		break;
 	case SCN_MISUSE_LISTS:
 	case SCN_MISUSE_COUNT:
