@@ -19,7 +19,7 @@ elseif(NOT FERRY_SANITIZE STREQUAL "")
 endif()
 
 if(FERRY_COVERAGE)
-  set(FERRY_COV_FLAGS --coverage -O0)
+  set(FERRY_COV_FLAGS --coverage -O0 -fprofile-update=atomic)  # threads share the counters
 else()
   set(FERRY_COV_FLAGS "")
 endif()

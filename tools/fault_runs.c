@@ -262,7 +262,7 @@ static void judge_output(struct fr_run *j, const struct totals *t, int status, c
 		snprintf(j->why, sizeof(j->why), "exit status %d, no outcome", WEXITSTATUS(status));
 		return;
 	}
-	if (leaked(t->calls, abandoned, j->why, sizeof(j->why))) {
+	if (abandoned >= 0 && leaked(t->calls, abandoned, j->why, sizeof(j->why))) {
 		j->result = FR_LEAK;
 		return;
 	}
@@ -284,8 +284,10 @@ static void judge(struct fr_run *j, unsigned first_rule, int status, bool timed_
 			outcome = line + 9;
 		if (strncmp(line, "step ", 5) == 0)
 			last_step = line;
-		if (strncmp(line, "abandoned: ", 11) == 0)
+		if (strncmp(line, "abandoned: ", 11) == 0 && abandoned >= 0)
 			abandoned = strtoll(line + 11, NULL, 10);
+		if (strcmp(line, "context: lost") == 0)
+			abandoned = -1;	/* nothing could be released: no leak to count */
 	}
 	if (timed_out) {
 		j->result = FR_HANG;

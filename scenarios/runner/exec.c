@@ -962,6 +962,10 @@ static bool misuse_step(struct run *r, const struct scn_step *st)
 				 names[k], res.error);
 		printf("  misuse %s: %zu answers right\n", names[k], res.checks);
 		r->checks += res.checks;
+		if (res.lost) {	/* the context is lost: no later case can run */
+			r->sticky = true;
+			break;
+		}
 	}
 	return true;
 }
@@ -1292,6 +1296,9 @@ int main(int argc, char **argv)
 			break;
 	}
 	ferry_ctx_fini(r.ctx);
+	/* after a lost context nothing can be released: ferry enumerate's leak check knows */
+	if (r.sticky)
+		printf("context: lost\n");
 	/* the shim's choices are expectations, like a copy's path: an injected failure may
 	 * change them (--any-outcome) */
 	if (!r.any && !r.sticky && !check_shim(&sc, &r)) {

@@ -50,6 +50,16 @@ static bool answer(struct mu *m, const char *call, ferry_status got, ferry_statu
 
 	m->call = call;
 	ferry_counters_get(&after);
+	/* a lost context (an injected one): its error stays in the slot, and nothing after
+	 * it can run */
+	if (m->any && got == FERRY_E_STICKY) {
+		m->res->lost = true;
+		if (!m->res->error[0])
+			snprintf(m->res->error, sizeof(m->res->error), "%s: FERRY_E_STICKY: %.200s",
+				 call, msg ? msg : "");
+		m->res->checks++;
+		return true;
+	}
 	if (e != cudaSuccess) {
 		cudaGetLastError();
 		return wrong(m, "left %s in the last-error slot", cudaGetErrorName(e));
@@ -134,6 +144,19 @@ static bool dev_fill(int dev, unsigned char *p)
 	if (e != cudaSuccess)
 		cudaGetLastError();
 	return e == cudaSuccess;
+}
+
+/* A case's buffer of dev filled with FILL again after it copied into it; under
+ * --any-outcome, a context an injected failure lost cannot be: the case ends there. */
+static bool refill(struct mu *m, int dev, unsigned char *p)
+{
+	if (m->res->lost || dev_fill(dev, p))
+		return true;
+	if (m->any) {
+		m->res->lost = true;
+		return true;
+	}
+	return wrong(m, "filling device %d's buffer again failed", dev);
 }
 
 /* --- the cases --------------------------------------------------------------------------------- */
@@ -229,7 +252,7 @@ static bool case_ctx(struct mu *m, enum scn_misuse_id id)
 	}
 	/* what the case copied is put back: the buffers are checked after each case */
 	memset(m->h, FILL, 4096);
-	return dev_fill(0, m->d0) || wrong(m, "filling device 0's buffer again failed");
+	return refill(m, 0, m->d0);
 }
 
 static bool case_names(struct mu *m)
@@ -401,8 +424,7 @@ static bool case_strided(struct mu *m, enum scn_misuse_id id)
 					return wrong(m, "wrote past the last row");
 		}
 		memset(m->pin, FILL, N);
-		return dev_fill(m->ndev > 1 ? 1 : 0, m->d1) ||
-		       wrong(m, "filling device 1's buffer again failed");
+		return refill(m, m->ndev > 1 ? 1 : 0, m->d1);
 	}
 	}
 }
@@ -538,9 +560,7 @@ static bool case_4d(struct mu *m)
 			}
 		}
 	}
-	ok = dev_fill(0, m->d0) && dev_fill(d1, m->d1);
-	if (!ok)
-		wrong(m, "filling the buffers again failed");
+	ok = refill(m, 0, m->d0) && refill(m, d1, m->d1);
 out:
 	free(src);
 	return ok;
@@ -586,7 +606,7 @@ static bool batch_with_empty_item(struct mu *m)
 		}
 	}
 	memset(m->h, FILL, 2048);
-	ok = dev_fill(0, m->d0) || wrong(m, "filling device 0's buffer again failed");
+	ok = refill(m, 0, m->d0);
 out:
 	cudaStreamDestroy(s);
 	cudaGetLastError();
@@ -754,12 +774,16 @@ static bool case_reports_null(struct mu *m)
 		/* an injected failure: an error is the answer, said by the status alone */
 		if (!m->any)
 			return wrong(m, "a copy without a report failed");
+		if (cudaPeekAtLastError() != cudaSuccess) {	/* a lost context stays */
+			m->res->lost = true;
+			return true;
+		}
 	} else {
 		ferry_plan_destroy(p);
 		ferry_free(moved, FERRY_HOST);
 	}
 	m->res->checks++;
-	return dev_fill(0, m->d0) || wrong(m, "filling device 0's buffer again failed");
+	return refill(m, 0, m->d0);
 }
 
 /* An error the caller left in the slot: the calls that make something refuse to. */
@@ -780,7 +804,9 @@ static bool case_pending_create(struct mu *m)
 	left = cudaGetLastError();
 	if (left != cudaErrorInvalidMemcpyDirection)
 		return wrong(m, "the caller's error is gone: the slot held %s", cudaGetErrorName(left));
-	if (s1 != FERRY_E_PENDING || s2 != FERRY_E_PENDING || p || moved)
+	/* an injected failure may refuse them for another reason (a context of no devices) */
+	if ((s1 != FERRY_E_PENDING || s2 != FERRY_E_PENDING || p || moved) &&
+	    !(m->any && s1 != FERRY_OK && s2 != FERRY_OK && !p && !moved))
 		return wrong(m, "answered %s and %s%s", ferry_status_name(s1), ferry_status_name(s2),
 			     p || moved ? ", and made something" : "");
 	m->res->checks++;
@@ -831,12 +857,23 @@ struct racer {
 	ferry_report rep;
 };
 
+/* Each thread on a stream of its own (an error of one thread's copy is its own). */
 static void *race(void *arg)
 {
 	struct racer *t = arg;
+	cudaStream_t s = NULL;
 
+	if (cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking) != cudaSuccess) {
+		cudaGetLastError();
+		s = NULL;
+	}
 	pthread_barrier_wait(t->go);
-	t->st = ferry_copy(t->ctx, t->dst, t->dst_dev, t->src, 0, t->bytes, 0, &t->rep);
+	t->st = s ? ferry_copy(t->ctx, t->dst, t->dst_dev, t->src, 0, t->bytes, s, &t->rep)
+		  : FERRY_E_CUDA;
+	if (!s)
+		snprintf(t->rep.message, sizeof(t->rep.message), "the thread's stream: not made");
+	cudaStreamDestroy(s);
+	cudaGetLastError();
 	return NULL;
 }
 
@@ -884,8 +921,8 @@ static bool case_pair_concurrent(struct mu *m)
 	ferry_ctx_fini(ctx);
 	for (int i = 0; i < NTHREADS && ok; i++)
 		ok = answer(m, m->call, t[i].st, FERRY_OK, t[i].rep.message, NULL, NULL, 0);
-	if (!ok)
-		return false;
+	if (!ok || m->res->lost)
+		return ok;
 	if (cudaMemcpy(m->img, m->d1, NTHREADS * TBYTES, cudaMemcpyDeviceToHost) != cudaSuccess) {
 		cudaGetLastError();
 		return wrong(m, "reading back failed");
@@ -905,8 +942,7 @@ static bool case_pair_concurrent(struct mu *m)
 		return wrong(m, "%llu self-tests of one pair, not 1",
 			     (unsigned long long)(after.self_tests - before.self_tests));
 	memset(m->h, FILL, NTHREADS * TBYTES);
-	return (dev_fill(0, m->d0) && dev_fill(1, m->d1)) ||
-	       wrong(m, "filling the buffers again failed");
+	return refill(m, 0, m->d0) && refill(m, 1, m->d1);
 }
 
 /* One ring for four threads staging at once: three wait for it (1 MiB each in 16 pieces of
@@ -962,6 +998,10 @@ static bool case_rings_shared(struct mu *m)
 	for (int i = 0; i < NTHREADS; i++)
 		if (!answer(m, m->call, t[i].st, FERRY_OK, t[i].rep.message, NULL, NULL, 0))
 			goto out;
+	if (m->res->lost) {
+		ok = true;
+		goto out;
+	}
 	if (cudaMemcpy(back, dst, NTHREADS * each, cudaMemcpyDeviceToHost) != cudaSuccess) {
 		cudaGetLastError();
 		wrong(m, "reading back failed");
@@ -1156,7 +1196,8 @@ bool scn_misuse_run(ferry_ctx *ctx, enum scn_misuse_id id, bool any,
 		ok = case_lists(&m);
 		break;
 	}
-	ok = ok && untouched(&m);
+	/* after a lost context nothing can be read back: the case stops there */
+	ok = ok && (res->lost || untouched(&m));
 out:
 	free(m.h);
 	free(m.img);

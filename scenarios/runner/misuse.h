@@ -20,6 +20,7 @@ struct scn_misuse_result {
 	size_t checks;		/* calls whose answer was checked */
 	char why[512];		/* the first wrong answer */
 	char error[300];	/* any: the first clear error an injected failure caused */
+	bool lost;		/* any: the context was lost (FERRY_E_STICKY): nothing more can run */
 };
 
 /* Runs case id against ctx (which it leaves as it found it). With any (ferry enumerate's
