@@ -292,7 +292,20 @@ static void test_inject_async_reported_once_nothing_written(void **state)
 {
 	(void)state;
 	EXPECT_OUT("async",
-		   "copy=0 query=719 again=0 untouched=1\nsync_copy=0 devsync=719 devsync=0\n",
+		   "copy=0 query=2 again=0 untouched=1\nsync_copy=0 devsync=2 devsync=0\n",
+		   "FERRY_FAULTS=cudaMemcpyAsync:async(cudaErrorMemoryAllocation)@first(1); "
+		   "cudaMemcpy:async(cudaErrorMemoryAllocation)@nth(2)");
+}
+
+/* An async error that loses the context (719) is not reported once: every later call that
+ * needs the context answers it, whichever stream or thread asks (a copy on the shared legacy
+ * stream must not succeed after another thread was told) */
+static void test_inject_async_lost_context_stays(void **state)
+{
+	(void)state;
+	EXPECT_OUT("async",
+		   "copy=0 query=719 again=719 untouched=0\nsync_copy=719 devsync=719 "
+		   "devsync=719\n",
 		   "FERRY_FAULTS=cudaMemcpyAsync:async(cudaErrorLaunchFailure)@first(1); "
 		   "cudaMemcpy:async(cudaErrorLaunchFailure)@nth(2)");
 }
@@ -491,6 +504,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_inject_error_sets_the_slot),
 		cmocka_unit_test(test_inject_async_reported_once_nothing_written),
+		cmocka_unit_test(test_inject_async_lost_context_stays),
 		cmocka_unit_test(test_inject_sticky_poisons_context_calls),
 		cmocka_unit_test(test_inject_deny_answers_no),
 		cmocka_unit_test(test_inject_corrupt_modes),
