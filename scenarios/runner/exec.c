@@ -534,6 +534,25 @@ static bool slot_after(struct run *r, const char *what, ferry_status status,
 
 /* --- modes: a call inside a capture, or after an error left in the slot ---------------------- */
 
+/* An error after which the context is lost (as the copy core counts them). */
+static bool loses_context(cudaError_t e)
+{
+	switch (e) {
+	case cudaErrorIllegalAddress:
+	case cudaErrorLaunchTimeout:
+	case cudaErrorHardwareStackError:
+	case cudaErrorIllegalInstruction:
+	case cudaErrorMisalignedAddress:
+	case cudaErrorInvalidAddressSpace:
+	case cudaErrorInvalidPc:
+	case cudaErrorLaunchFailure:
+	case cudaErrorECCUncorrectable:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* The error mode=pending leaves in the last-error slot before the call: what a caller's own
  * failed call (a bad memcpy direction) leaves there. */
 #define PENDING_ERROR cudaErrorInvalidMemcpyDirection
@@ -710,6 +729,8 @@ static bool mode_after(struct run *r, const struct scn_step *st, cudaStream_t s,
 			cudaGetLastError();	/* the scenario's own call: its to clear */
 			r->checks++;
 			*undefined = true;
+			/* an error that lost the context: no later step can run */
+			r->sticky |= loses_context(e);
 			return true;
 		}
 		if (e != cudaSuccess) {
@@ -820,7 +841,7 @@ static bool copy_step(struct run *r, const struct scn_step *st, size_t index)
 	views(&st->layout, &b.d.v, &b.s.v);
 	if (!bufs_make(r, st, &b))
 		goto out;
-	for (unsigned rep_i = 0; rep_i < st->repeat && !lost; rep_i++) {
+	for (unsigned rep_i = 0; rep_i < st->repeat && !lost && !r->sticky; rep_i++) {
 		ferry_report rep;
 		ferry_counters before;
 		ferry_status status;
@@ -1005,7 +1026,7 @@ static bool batch_step(struct run *r, const struct scn_step *st, size_t index)
 		items[i].dst = (unsigned char *)b.d.v.ptr + perm[i] * slot;
 		items[i].bytes = size;
 	}
-	for (unsigned rep_i = 0; rep_i < st->repeat && !lost; rep_i++) {
+	for (unsigned rep_i = 0; rep_i < st->repeat && !lost && !r->sticky; rep_i++) {
 		ferry_report rep;
 		ferry_status status;
 		size_t i;
@@ -1083,7 +1104,7 @@ static bool plan_step(struct run *r, const struct scn_step *st, size_t index)
 		ok = true;
 		goto out;
 	}
-	for (unsigned rep_i = 0; rep_i < st->repeat; rep_i++) {
+	for (unsigned rep_i = 0; rep_i < st->repeat && !r->sticky; rep_i++) {
 		size_t i;
 
 		if (!bufs_fill(r, st, &b, index, rep_i, false))
