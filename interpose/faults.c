@@ -345,25 +345,6 @@ void inj_async_add(cudaStream_t s, cudaError_t err)
 	pthread_mutex_unlock(&pending_lock);
 }
 
-/* An error that loses the context (as the copy core's classifier counts them): once one
- * is reported, every later call that needs the context answers it, as after sticky(). */
-static bool loses_context(cudaError_t e)
-{
-	switch (e) {
-	case cudaErrorIllegalAddress:
-	case cudaErrorLaunchTimeout:
-	case cudaErrorHardwareStackError:
-	case cudaErrorIllegalInstruction:
-	case cudaErrorMisalignedAddress:
-	case cudaErrorInvalidAddressSpace:
-	case cudaErrorInvalidPc:
-	case cudaErrorLaunchFailure:
-	case cudaErrorECCUncorrectable:
-		return true;
-	default:
-		return false;
-	}
-}
 
 cudaError_t inj_async_take(cudaStream_t s, bool all)
 {
@@ -387,7 +368,7 @@ cudaError_t inj_async_take(cudaStream_t s, bool all)
 	pthread_mutex_unlock(&pending_lock);
 	/* the context is lost for every thread, not only for the call that was told first
 	 * (another thread's copy on the shared legacy stream must not then succeed) */
-	if (loses_context(err))
+	if (inj_error_loses_context(err))
 		atomic_store(&inj.sticky, err);
 	return err;
 }

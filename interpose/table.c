@@ -47,3 +47,19 @@ int inj_error_lookup(const char *name, size_t len)
 			return errors[i].value;
 	return -1;
 }
+
+bool inj_error_loses_context(int err)
+{
+	static const char *const lost[] = {
+		"cudaErrorIllegalAddress",	 "cudaErrorLaunchTimeout",
+		"cudaErrorHardwareStackError",	 "cudaErrorIllegalInstruction",
+		"cudaErrorMisalignedAddress",	 "cudaErrorInvalidAddressSpace",
+		"cudaErrorInvalidPc",		 "cudaErrorLaunchFailure",
+		"cudaErrorECCUncorrectable",
+	};
+
+	for (size_t i = 0; err > 0 && i < sizeof(lost) / sizeof(lost[0]); i++)
+		if (inj_error_lookup(lost[i], strlen(lost[i])) == err)
+			return true;
+	return false;
+}

@@ -6,6 +6,7 @@
 #ifndef FERRY_INJECT_TABLE_H
 #define FERRY_INJECT_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The table's family column. */
@@ -54,6 +55,10 @@ int inj_fn_lookup(const char *name, size_t len);
 
 /* The cudaError_t named by the len bytes at name, or -1. */
 int inj_error_lookup(const char *name, size_t len);
+
+/* Whether err loses the context (an illegal address, a launch failure ...): after it every
+ * call that needs the context answers it. As the copy core's classifier counts them. */
+bool inj_error_loses_context(int err);
 
 /* Every cudaError_t name, NULL-terminated, for "did you mean". */
 extern const char *const inj_error_names[];

@@ -28,6 +28,7 @@
 #include "ferry.h"
 #include "misuse.h"
 #include "scenario.h"
+#include "table.h"
 
 #define GUARD 256
 #define FILL 0xee
@@ -534,24 +535,6 @@ static bool slot_after(struct run *r, const char *what, ferry_status status,
 
 /* --- modes: a call inside a capture, or after an error left in the slot ---------------------- */
 
-/* An error after which the context is lost (as the copy core counts them). */
-static bool loses_context(cudaError_t e)
-{
-	switch (e) {
-	case cudaErrorIllegalAddress:
-	case cudaErrorLaunchTimeout:
-	case cudaErrorHardwareStackError:
-	case cudaErrorIllegalInstruction:
-	case cudaErrorMisalignedAddress:
-	case cudaErrorInvalidAddressSpace:
-	case cudaErrorInvalidPc:
-	case cudaErrorLaunchFailure:
-	case cudaErrorECCUncorrectable:
-		return true;
-	default:
-		return false;
-	}
-}
 
 /* The error mode=pending leaves in the last-error slot before the call: what a caller's own
  * failed call (a bad memcpy direction) leaves there. */
@@ -730,7 +713,7 @@ static bool mode_after(struct run *r, const struct scn_step *st, cudaStream_t s,
 			r->checks++;
 			*undefined = true;
 			/* an error that lost the context: no later step can run */
-			r->sticky |= loses_context(e);
+			r->sticky |= inj_error_loses_context(e);
 			return true;
 		}
 		if (e != cudaSuccess) {
