@@ -947,7 +947,7 @@ out:
 static bool misuse_step(struct run *r, const struct scn_step *st)
 {
 	static const char *const names[] = {
-#define MISUSE(id, name, meaning) name,
+#define MISUSE(id, name, fn, meaning) name,
 #include "misuse.def"
 #undef MISUSE
 	};

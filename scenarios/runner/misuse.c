@@ -255,8 +255,9 @@ static bool case_ctx(struct mu *m, enum scn_misuse_id id)
 	return refill(m, 0, m->d0);
 }
 
-static bool case_names(struct mu *m)
+static bool case_names(struct mu *m, enum scn_misuse_id id)
 {
+	(void)id;
 	m->call = "names";
 	for (int s = 0; s < FERRY_STATUS_COUNT; s++) {
 		const char *n = ferry_status_name((ferry_status)s);
@@ -432,8 +433,9 @@ static bool case_strided(struct mu *m, enum scn_misuse_id id)
 /* Two rows of 64 bytes, 2 GiB apart on both sides (device 0 to device 1, or 0): a pitch past
  * what cudaMemcpy2D takes, so ferry copies row by row. Only the rows are written and read:
  * the memory between them is allocated, never touched. */
-static bool case_huge_pitch(struct mu *m)
+static bool case_huge_pitch(struct mu *m, enum scn_misuse_id id)
 {
+	(void)id;
 	const size_t pitch = (size_t)1 << 31, w = 64;
 	int d1 = m->ndev > 1 ? 1 : 0, saved = 0;
 	unsigned char *a = NULL, *b = NULL, rows[2][64], back[2][64];
@@ -506,8 +508,9 @@ out:
 
 /* 4-D: rows of 64 bytes, 4 a plane, 3 planes a block, 2 blocks; each side's planes follow
  * their rows without a gap (so the copy merges those two dimensions), its blocks do not. */
-static bool case_4d(struct mu *m)
+static bool case_4d(struct mu *m, enum scn_misuse_id id)
 {
+	(void)id;
 	static const size_t ext[4] = { 64, 4, 3, 2 }, ds[4] = { 0, 96, 384, 2048 },
 			    ss[4] = { 0, 80, 320, 1500 };
 	int d1 = m->ndev > 1 ? 1 : 0;
@@ -710,8 +713,9 @@ static bool case_plan(struct mu *m, enum scn_misuse_id id)
 	return true;
 }
 
-static bool case_move(struct mu *m)
+static bool case_move(struct mu *m, enum scn_misuse_id id)
 {
+	(void)id;
 	ferry_ctx *x = m->ctx;
 	void *p = &p;
 
@@ -745,8 +749,9 @@ static bool case_move(struct mu *m)
 }
 
 /* Every call with a NULL report: the status says what the report would have. */
-static bool case_reports_null(struct mu *m)
+static bool case_reports_null(struct mu *m, enum scn_misuse_id id)
 {
+	(void)id;
 	ferry_ctx *x = m->ctx;
 	ferry_view d = view1(m->d0, 0, 64), s = view1(m->h, FERRY_HOST, 64);
 	ferry_batch_item it = { m->d0, m->h, 64 };
@@ -787,8 +792,9 @@ static bool case_reports_null(struct mu *m)
 }
 
 /* An error the caller left in the slot: the calls that make something refuse to. */
-static bool case_pending_create(struct mu *m)
+static bool case_pending_create(struct mu *m, enum scn_misuse_id id)
 {
+	(void)id;
 	ferry_plan *p = (ferry_plan *)&p;
 	void *moved = &moved;
 	char byte = 0;
@@ -813,8 +819,9 @@ static bool case_pending_create(struct mu *m)
 	return true;
 }
 
-static bool case_free(struct mu *m)
+static bool case_free(struct mu *m, enum scn_misuse_id id)
 {
+	(void)id;
 	ferry_status s;
 
 	if (!answer(m, "ferry_free(NULL, 0)", ferry_free(NULL, 0), FERRY_OK, NULL, NULL, NULL, 0) ||
@@ -827,8 +834,9 @@ static bool case_free(struct mu *m)
 		      NULL, NULL, 0);
 }
 
-static bool case_pair(struct mu *m)
+static bool case_pair(struct mu *m, enum scn_misuse_id id)
 {
+	(void)id;
 	ferry_fallback why = { .call = "unset" };
 
 	m->call = "ferry_pair_get";
@@ -879,8 +887,9 @@ static void *race(void *arg)
 
 /* Threads that meet a pair no copy has decided yet, at once: one sets it up, the others wait
  * for its decision and take it. */
-static bool case_pair_concurrent(struct mu *m)
+static bool case_pair_concurrent(struct mu *m, enum scn_misuse_id id)
 {
+	(void)id;
 	struct racer t[NTHREADS];
 	pthread_t th[NTHREADS];
 	pthread_barrier_t go;
@@ -947,8 +956,9 @@ static bool case_pair_concurrent(struct mu *m)
 
 /* One ring for four threads staging at once: three wait for it (1 MiB each in 16 pieces of
  * 64 KiB takes far longer than the threads take to reach the ring). */
-static bool case_rings_shared(struct mu *m)
+static bool case_rings_shared(struct mu *m, enum scn_misuse_id id)
 {
+	(void)id;
 	const size_t each = (size_t)1 << 20;
 	struct racer t[NTHREADS];
 	pthread_t th[NTHREADS];
@@ -1023,8 +1033,9 @@ out:
 	return ok;
 }
 
-static bool case_lists(struct mu *m)
+static bool case_lists(struct mu *m, enum scn_misuse_id id)
 {
+	(void)id;
 	ferry_named_path np[4];
 	ferry_shim_choice sc[3];
 	size_t n = ferry_named_paths(NULL, 0), k;
@@ -1088,6 +1099,13 @@ static bool untouched(struct mu *m)
 	return true;
 }
 
+/* Each case's function, in misuse.def's order. */
+static bool (*const run_case[])(struct mu *, enum scn_misuse_id) = {
+#define MISUSE(id, name, fn, meaning) fn,
+#include "misuse.def"
+#undef MISUSE
+};
+
 bool scn_misuse_run(ferry_ctx *ctx, enum scn_misuse_id id, bool any,
 		    struct scn_misuse_result *res)
 {
@@ -1114,88 +1132,7 @@ bool scn_misuse_run(ferry_ctx *ctx, enum scn_misuse_id id, bool any,
 		snprintf(res->why, sizeof(res->why), "filling the case's buffers failed");
 		goto out;
 	}
-	switch (id) {
-	case SCN_MISUSE_CONFIG_NULL:
-	case SCN_MISUSE_CONFIG_CHUNK:
-	case SCN_MISUSE_CONFIG_SLOTS:
-	case SCN_MISUSE_CONFIG_FLAGS:
-	case SCN_MISUSE_CONFIG_TIMEOUT:
-		ok = case_config(&m, id);
-		break;
-	case SCN_MISUSE_CTX_NULL_OUT:
-	case SCN_MISUSE_CTX_BAD_CONFIG:
-	case SCN_MISUSE_CTX_DEFAULTS:
-		ok = case_ctx(&m, id);
-		break;
-	case SCN_MISUSE_NAMES:
-		ok = case_names(&m);
-		break;
-	case SCN_MISUSE_COPY_NULL_CTX:
-	case SCN_MISUSE_COPY_NULL_PTR:
-	case SCN_MISUSE_COPY_OVERFLOW:
-	case SCN_MISUSE_COPY_BAD_DEVICE:
-	case SCN_MISUSE_COPY_OVERLAP:
-	case SCN_MISUSE_COPY_WRONG_DEVICE:
-	case SCN_MISUSE_COPY_ZERO:
-		ok = case_copy(&m, id);
-		break;
-	case SCN_MISUSE_STRIDED_NULL:
-	case SCN_MISUSE_STRIDED_NDIM:
-	case SCN_MISUSE_STRIDED_EXTENTS:
-	case SCN_MISUSE_STRIDED_NULL_PTR:
-	case SCN_MISUSE_STRIDED_SELF_OVERLAP:
-	case SCN_MISUSE_STRIDED_SPAN:
-	case SCN_MISUSE_STRIDED_SIZE:
-	case SCN_MISUSE_STRIDED_SHAPE:
-	case SCN_MISUSE_STRIDED_RESHAPE:
-	case SCN_MISUSE_STRIDED_EMPTY:
-		ok = case_strided(&m, id);
-		break;
-	case SCN_MISUSE_STRIDED_HUGE_PITCH:
-		ok = case_huge_pitch(&m);
-		break;
-	case SCN_MISUSE_STRIDED_4D:
-		ok = case_4d(&m);
-		break;
-	case SCN_MISUSE_BATCH_NULL:
-	case SCN_MISUSE_BATCH_BAD_DEVICE:
-	case SCN_MISUSE_BATCH_NULL_PTR:
-	case SCN_MISUSE_BATCH_OVERFLOW:
-	case SCN_MISUSE_BATCH_OVERLAP:
-	case SCN_MISUSE_BATCH_WRONG_DEVICE:
-	case SCN_MISUSE_BATCH_EMPTY:
-		ok = case_batch(&m, id);
-		break;
-	case SCN_MISUSE_PLAN_NULL:
-	case SCN_MISUSE_PLAN_ARGS:
-		ok = case_plan(&m, id);
-		break;
-	case SCN_MISUSE_MOVE_ARGS:
-		ok = case_move(&m);
-		break;
-	case SCN_MISUSE_FREE:
-		ok = case_free(&m);
-		break;
-	case SCN_MISUSE_PAIR:
-		ok = case_pair(&m);
-		break;
-	case SCN_MISUSE_PAIR_CONCURRENT:
-		ok = case_pair_concurrent(&m);
-		break;
-	case SCN_MISUSE_RINGS_SHARED:
-		ok = case_rings_shared(&m);
-		break;
-	case SCN_MISUSE_REPORTS_NULL:
-		ok = case_reports_null(&m);
-		break;
-	case SCN_MISUSE_PENDING_CREATE:
-		ok = case_pending_create(&m);
-		break;
-	case SCN_MISUSE_LISTS:
-	case SCN_MISUSE_COUNT:
-		ok = case_lists(&m);
-		break;
-	}
+	ok = id < SCN_MISUSE_COUNT && run_case[id](&m, id);
 	/* after a lost context nothing can be read back: the case stops there */
 	ok = ok && (res->lost || untouched(&m));
 out:

@@ -10,7 +10,7 @@
 #include "ferry.h"
 
 enum scn_misuse_id {
-#define MISUSE(id, name, meaning) SCN_MISUSE_##id,
+#define MISUSE(id, name, fn, meaning) SCN_MISUSE_##id,
 #include "misuse.def"
 #undef MISUSE
 	SCN_MISUSE_COUNT

@@ -810,7 +810,7 @@ static bool parse_hide(struct parser *p, const char *c)
 }
 
 static const char *const misuse_names[] = {
-#define MISUSE(id, name, meaning) name,
+#define MISUSE(id, name, fn, meaning) name,
 #include "misuse.def"
 #undef MISUSE
 };
