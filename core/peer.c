@@ -75,17 +75,23 @@ static void abandon(void *host)
 }
 
 /* Waits for stream s up to timeout_ms; NotReady after that. Polls at 20 us, then less often
- * (up to every millisecond): a test that never ends (F03) is not polled ten thousand times. */
+ * (up to about every millisecond): a test that never ends (F03) is not polled ten thousand
+ * times. The limit counts the pauses, not the clock, so a test that never ends makes the same
+ * calls on a busy machine as on an idle one (ferry enumerate fails them one by one, and
+ * replays must meet the same calls); the clock only stops a wait whose queries themselves
+ * are slow, at twice the limit. */
 static cudaError_t wait_stream(cudaStream_t s, unsigned timeout_ms)
 {
-	uint64_t deadline = ferry__now_ns() + (uint64_t)timeout_ms * 1000000u;
+	uint64_t limit = (uint64_t)timeout_ms * 1000000u, paused = 0;
+	uint64_t deadline = ferry__now_ns() + 2 * limit;
 	struct timespec pause = { 0, 20000 };
 	cudaError_t e;
 
 	while ((e = cudaStreamQuery(s)) == cudaErrorNotReady) {
-		if (ferry__now_ns() > deadline)
+		if (paused >= limit || ferry__now_ns() > deadline)
 			return cudaErrorNotReady;
 		nanosleep(&pause, NULL);
+		paused += (uint64_t)pause.tv_nsec;
 		if (pause.tv_nsec < 1000000)
 			pause.tv_nsec *= 2;
 	}

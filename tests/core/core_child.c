@@ -23,6 +23,7 @@
  * --threads: T threads each make I random copies among devices 0..N-1 and the host, sharing
  * one context, and check each; prints "threads ok=K bad=B".
  */
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -505,6 +506,21 @@ int main(int argc, char **argv)
 		       (unsigned long long)c.failures, (unsigned long long)c.self_tests,
 		       (unsigned long long)c.self_test_failures,
 		       (unsigned long long)c.demoted_pairs);
+	}
+	{
+		/* under the interposer: how often each fault rule fired (a test counts, say, a
+		 * self-test's polls by a rule on cudaStreamQuery) */
+		unsigned (*nrules)(void) = (unsigned (*)(void))dlsym(RTLD_DEFAULT,
+								    "ferry_inject_rule_count");
+		long long (*fired)(unsigned) = (long long (*)(unsigned))dlsym(RTLD_DEFAULT,
+									   "ferry_inject_rule_fired");
+
+		if (nrules && fired && nrules()) {
+			printf("rules");
+			for (unsigned k = 1; k <= nrules(); k++)
+				printf(" %u:fired=%lld", k, fired(k));
+			printf("\n");
+		}
 	}
 	if (stream)
 		cudaStreamDestroy(stream);
