@@ -129,7 +129,14 @@ static bool enumerate(struct fr_opts *o, bool quick, unsigned shard, unsigned ns
 		counts[j->result]++;
 		if (j->result != FR_UNREACHED)
 			(*injected)++;
-		if (fr_bad(j->result)) {
+		/* one failure in a run that made the counting run's calls up to it: never
+		 * reaching it means the calls before it changed (a clock, a race), and the point
+		 * went untested; a campaign's later faults may not be reached, an enumeration's
+		 * must */
+		if (j->result == FR_UNREACHED)
+			snprintf(j->why, sizeof(j->why), "the fault never fired: this run made other "
+				 "calls before it than the counting run made");
+		if (fr_bad(j->result) || j->result == FR_UNREACHED) {
 			bad++;
 			printf("  %-7s %s: %s\n", fr_outcome_names[j->result], j->inject, j->why);
 			if (j->result == FR_CORRUPT)

@@ -178,6 +178,48 @@ static int run_logged(char *const argv[], const char *log)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* --- the runs that did not pass ------------------------------------------------------------- */
+
+/* Notes a run that did not pass (the first REPORT_MAX_PROBLEMS are kept, all counted). */
+static void add_problem(struct report *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->nproblems < REPORT_MAX_PROBLEMS) {
+		va_start(ap, fmt);
+		vsnprintf(r->problem[r->nproblems], REPORT_PROBLEM_LEN, fmt, ap);
+		va_end(ap);
+	}
+	r->nproblems++;
+}
+
+/* s without its trailing white space (in place) and leading white space. */
+static char *trim(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		s[--n] = '\0';
+	while (*s == ' ')
+		s++;
+	return s;
+}
+
+/* A line of ferry enumerate that lists a run that did not end exact or with a clear error
+ * ("  OUTCOME  RULE: WHY"): true. */
+static bool enumerate_bad_line(const char *line)
+{
+	static const char *const bad[] = { "CORRUPT ", "FAIL ", "CRASH ", "HANG ", "LEAK ",
+					   "not reached " };
+
+	if (strncmp(line, "  ", 2) != 0 || !strstr(line, "@nth("))
+		return false;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (strncmp(line + 2, bad[i], strlen(bad[i])) == 0)
+			return true;
+	return false;
+}
+
 /* --- exclusions ----------------------------------------------------------------------------- */
 
 static bool add_excl(struct report *r, size_t *cap, const char *file, unsigned line,
@@ -377,6 +419,7 @@ int cmd_report(int argc, char **argv)
 	char html[PATH_MAX], xml[PATH_MAX], sum[PATH_MAX], ferry[PATH_MAX], why[512];
 	bool gate = false, cache, bench_given = false, ok = true, enumerate = true;
 	char jobs[16] = "";
+	static char problems[REPORT_MAX_PROBLEMS][REPORT_PROBLEM_LEN];
 	struct report r;
 	size_t cap = 0;
 	json_error_t je;
@@ -384,6 +427,7 @@ int cmd_report(int argc, char **argv)
 	time_t now = time(NULL);
 
 	memset(&r, 0, sizeof(r));
+	r.problem = problems;
 	snprintf(build, sizeof(build), "%s/build-cov", FERRY_SOURCE_DIR);
 	snprintf(out, sizeof(out), "%s/reports/out", FERRY_SOURCE_DIR);
 	snprintf(scn, sizeof(scn), "%s/scenarios", FERRY_SOURCE_DIR);
@@ -430,6 +474,9 @@ int cmd_report(int argc, char **argv)
 				  "gcovr; elsewhere: pip install gcovr), or set FERRY_GCOVR",
 				  set ? " at FERRY_GCOVR=" : " on PATH", set ? env : "");
 	}
+	/* found: the runs under the interposer must not see it (it refuses FERRY_ variables
+	 * it does not know, and every scenario would fail) */
+	unsetenv("FERRY_GCOVR");
 	if (!is_dir(build))
 		return fail_usage("no coverage build at %s: make one with `cmake -S %s -B "
 				  "build-cov -DFERRY_COVERAGE=ON && cmake --build build-cov` (or "
@@ -488,6 +535,21 @@ int cmd_report(int argc, char **argv)
 		while (f && fgets(line, sizeof(line), f)) {
 			size_t runs, nsc, passed;
 
+			/* "FAIL  FILE [cuda V]   0.01 s", then "      WHY" */
+			if (strncmp(line, "FAIL  ", 6) == 0) {
+				char next[1024] = "";
+				char *secs = strstr(line, " s\n");
+
+				while (secs && secs > line && secs[-1] != ' ')
+					secs--;	/* back over the seconds */
+				if (secs)
+					*secs = '\0';
+				if (fgets(next, sizeof(next), f) && strncmp(next, "      ", 6) != 0)
+					next[0] = '\0';
+				add_problem(&r, "scenario FAIL %.200s: %.250s", trim(line + 6),
+					    trim(next));
+				continue;
+			}
 			if (sscanf(line, "%zu run%*[s] of %zu scenario%*[s]: %zu passed", &runs, &nsc,
 				   &passed) == 3 ||
 			    sscanf(line, "%zu run of %zu scenario: %zu passed", &runs, &nsc,
@@ -502,7 +564,7 @@ int cmd_report(int argc, char **argv)
 	if (enumerate) {
 		char *const en[] = { ferry, "enumerate", "--quick", "--jobs", jobs, scn, NULL };
 		FILE *f;
-		char line[1024];
+		char line[1024], where[PATH_MAX] = "";
 
 		if (!jobs[0])
 			snprintf(jobs, sizeof(jobs), "%ld", sysconf(_SC_NPROCESSORS_ONLN) > 0 ?
@@ -525,6 +587,17 @@ int cmd_report(int argc, char **argv)
 				r.enumerated = true;
 				r.fail_runs = n;
 				r.fail_good = ex + ce;
+			} else if (strncmp(line, "FAIL  ", 6) == 0) {
+				/* "FAIL  SCENARIO: the clean run fails (...)": none of its
+				 * failure points ran */
+				add_problem(&r, "failure points of %.400s", trim(line + 6));
+				r.fail_unrun++;
+			} else if (line[0] != ' ' && strstr(line, ": ") && strstr(line, " runs")) {
+				/* "SCENARIO [cuda V]: N runs (...)", then its bad runs */
+				snprintf(where, sizeof(where), "%.*s",
+					 (int)(strstr(line, ": ") - line), line);
+			} else if (enumerate_bad_line(line)) {
+				add_problem(&r, "failure point %.200s: %.260s", where, trim(line));
 			}
 		}
 		if (f)
@@ -613,7 +686,7 @@ int cmd_report(int argc, char **argv)
 		printf("exclusions: %zu (%zu without a reason)\n", r.nexcl, noreason);
 		printf("report: %s\n", p);
 		if (gate) {
-			bool fp = !r.enumerated || r.fail_good == r.fail_runs;
+			bool fp = !r.enumerated || (r.fail_good == r.fail_runs && !r.fail_unrun);
 			bool pass = r.runs && r.passed == r.runs && fp && !never && lp >= LINE_GOAL &&
 				    bp >= BRANCH_GOAL && !noreason;
 
@@ -625,6 +698,11 @@ int cmd_report(int argc, char **argv)
 				       lp >= LINE_GOAL ? "" : " lines below the goal;",
 				       bp >= BRANCH_GOAL ? "" : " branches below the goal;",
 				       noreason ? " an exclusion gives no reason;" : "");
+				for (size_t k = 0; k < r.nproblems && k < 20; k++)
+					printf("  %s\n", r.problem[k]);
+				if (r.nproblems > 20)
+					printf("  ... %zu more (run.txt, enumerate.txt)\n",
+					       r.nproblems - 20);
 				ok = false;
 			} else {
 				printf("gate: passed\n");

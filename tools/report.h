@@ -29,6 +29,9 @@ struct bench {
 	double gbs[BENCH_MAX_ROWS][BENCH_MAX_COLS];	/* <= 0: not measured */
 };
 
+#define REPORT_MAX_PROBLEMS 100
+#define REPORT_PROBLEM_LEN 480
+
 struct report {
 	const char *out;		/* the output directory */
 	json_t *summary;		/* gcovr --json-summary */
@@ -39,6 +42,12 @@ struct report {
 	size_t runs, passed;		/* of the scenario suite */
 	bool enumerated;		/* the suite's every single failure point was run too */
 	size_t fail_runs, fail_good;	/* ... in so many runs, so many exact or a clear error */
+	size_t fail_unrun;		/* scenarios whose failure points could not run (their
+					 * clean run failed) */
+	/* the runs that did not pass (a scenario run, a failure point that did not end exact
+	 * or with a clear error), one line each: the first REPORT_MAX_PROBLEMS of nproblems */
+	char (*problem)[REPORT_PROBLEM_LEN];
+	size_t nproblems;
 	double line_goal, branch_goal;	/* the gate, in percent */
 	char when[64];			/* when it was made (UTC) */
 };

@@ -309,8 +309,11 @@ bool report_write_html(const struct report *r, const char *path)
 	tile(f, r->runs && r->passed == r->runs, "Scenario runs", big, "passed");
 	if (r->enumerated) {
 		snprintf(big, sizeof(big), "%zu / %zu", r->fail_good, r->fail_runs);
-		tile(f, r->fail_runs && r->fail_good == r->fail_runs, "Failure points", big,
-		     "exact or a clear error");
+		snprintf(small, sizeof(small), r->fail_unrun ? "exact or a clear error; %zu "
+			 "scenario%s could not run" : "exact or a clear error", r->fail_unrun,
+			 r->fail_unrun == 1 ? "" : "s");
+		tile(f, r->fail_runs && r->fail_good == r->fail_runs && !r->fail_unrun,
+		     "Failure points", big, small);
 	}
 	snprintf(big, sizeof(big), "%zu", r->nexcl);
 	snprintf(small, sizeof(small), noreason ? "%zu without a reason" : "each with its reason",
@@ -318,8 +321,19 @@ bool report_write_html(const struct report *r, const char *path)
 	tile(f, !noreason, "Exclusions", big, small);
 	fputs("</div>\n", f);
 
-	/* what is not covered, first */
+	/* what is not covered, first: the runs that did not pass */
 	fputs("<h2>Not covered</h2>\n", f);
+	if (r->nproblems) {
+		fprintf(f, "<p><b>Runs that did not pass</b> (%zu%s; every one in <code>run.txt"
+			   "</code> and <code>enumerate.txt</code>):</p><ul class=list>",
+			r->nproblems, r->nproblems > REPORT_MAX_PROBLEMS ? ", the first listed" : "");
+		for (size_t k = 0; k < r->nproblems && k < REPORT_MAX_PROBLEMS; k++) {
+			fputs("<li class=never><code>", f);
+			esc(f, r->problem[k]);
+			fputs("</code></li>", f);
+		}
+		fputs("</ul>\n", f);
+	}
 	if (nnever) {
 		fputs("<p><b>Named paths never taken</b> (no scenario takes them):</p><ul class=list>",
 		      f);
