@@ -164,9 +164,9 @@ typedef struct ferry_config {
 				 * chunk_bytes * slots; a copy waits for a free ring when the
 				 * budget allows no more); default 4 rings */
 	unsigned flags;		/* FERRY_NEVER_PEER | ... */
-	unsigned self_test_timeout_ms;	/* a peer self-test that has not finished by then
-					 * demotes its pair (P2P writes that never land, field
-					 * failure F03); default 10000 */
+	unsigned self_test_timeout_ms;	/* a peer self-test that has not finished after so
+					 * long of polling pauses demotes its pair (P2P writes
+					 * that never land, field failure F03); default 10000 */
 } ferry_config;
 
 typedef struct ferry_ctx ferry_ctx;
