@@ -65,6 +65,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(st->src >= SCN_REGISTERED && st->dst >= SCN_REGISTERED);
 			if (st->is_enable)
 				continue;
+			if (st->is_misuse) {
+				/* its cases, no copy of its own */
+				CHECK(st->misuse_mask != 0);
+				continue;
+			}
 			CHECK(st->layout.ndim == 1 || st->layout.ndim == 2 || st->layout.ndim == 3);
 			if (st->layout.ndim > 1) {
 				const struct scn_layout *l = &st->layout;
