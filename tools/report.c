@@ -11,6 +11,7 @@
 #define _XOPEN_SOURCE 700
 #include "cli.h"
 #include "common.h"
+#include "fault_runs.h"
 #include "report.h"
 
 #include <dirent.h>
@@ -206,17 +207,18 @@ static char *trim(char *s)
 }
 
 /* A line of ferry enumerate that lists a run that did not end exact or with a clear error
- * ("  OUTCOME  RULE: WHY"): true. */
+ * ("  OUTCOME  RULE: WHY", enumerate.c): true. */
 static bool enumerate_bad_line(const char *line)
 {
-	static const char *const bad[] = { "CORRUPT ", "FAIL ", "CRASH ", "HANG ", "LEAK ",
-					   "not reached " };
-
 	if (strncmp(line, "  ", 2) != 0 || !strstr(line, "@nth("))
 		return false;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (strncmp(line + 2, bad[i], strlen(bad[i])) == 0)
+	for (int k = 0; k < FR_COUNT; k++) {
+		size_t n = strlen(fr_outcome_names[k]);
+
+		if ((fr_bad((enum fr_outcome)k) || k == FR_UNREACHED) &&
+		    strncmp(line + 2, fr_outcome_names[k], n) == 0 && line[2 + n] == ' ')
 			return true;
+	}
 	return false;
 }
 
