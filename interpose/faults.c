@@ -345,7 +345,6 @@ void inj_async_add(cudaStream_t s, cudaError_t err)
 	pthread_mutex_unlock(&pending_lock);
 }
 
-
 cudaError_t inj_async_take(cudaStream_t s, bool all)
 {
 	cudaError_t err = cudaSuccess;

@@ -535,7 +535,6 @@ static bool slot_after(struct run *r, const char *what, ferry_status status,
 
 /* --- modes: a call inside a capture, or after an error left in the slot ---------------------- */
 
-
 /* The error mode=pending leaves in the last-error slot before the call: what a caller's own
  * failed call (a bad memcpy direction) leaves there. */
 #define PENDING_ERROR cudaErrorInvalidMemcpyDirection
